@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import Conversion, ConversationStatus, LostReason, SenderKind
+
+
+class Conversation(models.Model):
+    """A thread between a customer and the shop in one inbox, with the times KPIs need."""
+
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.PROTECT, related_name="conversations", verbose_name=_("inbox"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="conversations", verbose_name=_("customer"))
+    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("team"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations", verbose_name=_("assignee")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN, db_index=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    priority = models.SmallIntegerField(_("priority"), default=0, help_text=_("Higher is served first"))
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("order"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    first_customer_message_at = models.DateTimeField(_("first customer message at"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    first_agent_response_at = models.DateTimeField(_("first agent response at"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity at"), default=timezone.now, db_index=True)
+    last_customer_message_at = models.DateTimeField(_("last customer message at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    conversion = models.CharField(_("conversion"), max_length=16, choices=Conversion.choices, blank=True, default="")
+    lost_reason = models.CharField(_("reason not converted"), max_length=16, choices=LostReason.choices, blank=True, default="")
+    last_seq = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_activity_at"]
+        indexes = [models.Index(fields=["status", "team", "-priority", "created_at"]), models.Index(fields=["assignee", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.customer}"
+
+    @property
+    def first_response_seconds(self) -> float | None:
+        if self.first_customer_message_at and self.first_response_at:
+            return (self.first_response_at - self.first_customer_message_at).total_seconds()
+        return None
+
+
+class Message(models.Model):
+    """One message; numbered per conversation so clients can resume after a reconnect."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation"))
+    seq = models.PositiveIntegerField(_("sequence number"))
+    sender_kind = models.CharField(_("sender"), max_length=16, choices=SenderKind.choices, db_index=True)
+    sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agent"))
+    body = models.TextField(_("body"), blank=True)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    is_private = models.BooleanField(_("private note"), default=False, help_text=_("Seen by agents only"))
+    client_id = models.CharField(_("client id"), max_length=64, blank=True, help_text=_("Sent by the client to deduplicate resends"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="uniq_message_seq"),
+            models.UniqueConstraint(fields=["conversation", "client_id"], condition=~Q(client_id=""), name="uniq_message_client_id"),
+            models.CheckConstraint(condition=~Q(body="") | ~Q(attachments=[]), name="message_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_sender_kind_display()}: {self.body[:40]}"
+
+
+class ConversationEvent(models.Model):
+    """The conversation's history as data: assignment, transfer, status, conversion."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events", verbose_name=_("conversation"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("actor"))
+    action = models.CharField(_("action"), max_length=32, db_index=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("conversation event")
+        verbose_name_plural = _("conversation events")
+        ordering = ["conversation", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.action}"

@@ -1,0 +1,3 @@
+"""WebSocket routes of all apps, gathered in one place."""
+
+websocket_urlpatterns: list = []
