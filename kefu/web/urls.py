@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import health, views
 
 app_name = "web"
 
@@ -8,5 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.KefuLoginView.as_view(), name="login"),
     path("logout/", views.KefuLogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
 ]
