@@ -16,6 +16,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("KEFU_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.knowledge",
     "kefu.web",
+    "kefu.importing",
+    "kefu.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,21 @@
+"""Integration tests need PostgreSQL and Redis, chosen by DATABASE_URL and REDIS_URL."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def pytest_collection_modifyitems(config, items):
+    on_services = os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")
+    skip = pytest.mark.skip(reason="needs DATABASE_URL=postgres://... and REDIS_URL (make test-integration)")
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+            if not on_services:
+                item.add_marker(skip)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return settings.REDIS_URL
