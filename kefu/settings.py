@@ -144,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
 SESSION_COOKIE_HTTPONLY = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"  # one-time secrets never sit in a cookie
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
 

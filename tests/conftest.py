@@ -89,3 +89,18 @@ class ApiClient:
 def api_client_for():
     """Build an ApiClient for a user (None: no token)."""
     return ApiClient
+
+
+@pytest.fixture
+def agent_with_contact(db, presale_team) -> User:
+    """Make an agent granted the right to see phone numbers and addresses."""
+    user = make_user("agent_contact", Role.AGENT, can_view_contact=True)
+    team_add_member(team=presale_team, user=user)
+    return user
+
+
+@pytest.fixture
+def client_for_role(api_client_for, admin_user, supervisor, agent):
+    """Build an ApiClient by role name: "admin", "supervisor" or "agent"."""
+    users = {"admin": admin_user, "supervisor": supervisor, "agent": agent}
+    return lambda role: api_client_for(users[role])

@@ -46,11 +46,14 @@ def audit_record(
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str = "", via: str = "cli") -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is never stored or shown again."""
+def api_token_create(*, user: User, name: str = "", actor: User | None = None, via: str = "cli") -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is never stored or shown again.
+
+    The actor is who created it (an admin in the back office); by default the owner.
+    """
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], key_hash=_hash_token(secret))
-    audit_record(actor=user, action=AuditAction.TOKEN_CREATE, obj=token, via=via)
+    audit_record(actor=actor or user, action=AuditAction.TOKEN_CREATE, obj=token, via=via)
     return token, secret
 
 

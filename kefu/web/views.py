@@ -1,7 +1,12 @@
+"""The first pages: sign-in, sign-out and the agent's home page."""
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from kefu.accounts.enums import Role
+from kefu.conversations.selectors import conversation_counts_for, conversations_recent_for
 
 
 class KefuLoginView(auth_views.LoginView):
@@ -10,9 +15,17 @@ class KefuLoginView(auth_views.LoginView):
 
 
 class KefuLogoutView(auth_views.LogoutView):
-    pass
+    """Sign out by POST only (Django 5), then back to the sign-in page."""
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    user = request.user
+    context = {
+        "role_label": Role.ADMIN.label if user.is_admin else user.get_role_display(),
+        "teams": list(user.teams.all()),
+        "sees_all": user.is_supervisor_or_admin,
+        "counts": conversation_counts_for(user),
+        "recent": conversations_recent_for(user, limit=10),
+    }
+    return render(request, "web/home.html", context)

@@ -67,7 +67,7 @@ def test_worker_consumes_from_redis():
     """A `kefu worker` process on Redis picks up work: its heartbeat appears in the shared storage."""
     queue = RedisHuey(settings.HUEY["name"], url=settings.REDIS_URL)  # the shared queue, not the tests' inline one
     queue.storage.delete_data(HEARTBEAT_KEY)
-    worker = subprocess.Popen([sys.executable, "-m", "kefu.cli", "worker"], cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen([sys.executable, "-m", "kefu.cli", "worker"], cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "kefu.settings"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         seen = EmptyData
         for _ in range(60):

@@ -58,7 +58,7 @@ def test_healthz_is_503_when_redis_is_unreachable(tmp_path):
 
 def test_worker_consumes_and_reports_its_heartbeat(tmp_path):
     """A real `kefu worker` on the embedded SQLite queue writes the heartbeat /healthz shows."""
-    env = {**os.environ, "KEFU_VAR_DIR": str(tmp_path)}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kefu.settings", "KEFU_VAR_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     worker = subprocess.Popen([sys.executable, "-m", "kefu.cli", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -1,0 +1,67 @@
+"""What each role may do with shop data: one table, read by the API, the workbench and the CLI."""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .enums import Role
+from .models import User
+
+
+class Capability(StrEnum):
+    CUSTOMER_READ = "customer.read"  # list and open customer profiles
+    CUSTOMER_WRITE = "customer.write"  # create and edit profiles, add notes
+    ORDER_READ = "order.read"
+    ORDER_WRITE = "order.write"  # create orders and change their status or shipment
+    PRODUCT_READ = "product.read"
+    PRODUCT_WRITE = "product.write"  # edit the catalogue
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.SUPERVISOR: frozenset(
+        {
+            Capability.CUSTOMER_READ,
+            Capability.CUSTOMER_WRITE,
+            Capability.ORDER_READ,
+            Capability.ORDER_WRITE,
+            Capability.PRODUCT_READ,
+        }
+    ),
+    Role.AGENT: frozenset(
+        {Capability.CUSTOMER_READ, Capability.CUSTOMER_WRITE, Capability.ORDER_READ, Capability.PRODUCT_READ}
+    ),
+}
+
+
+def user_can(user: User | None, capability: Capability) -> bool:
+    """Say whether an active staff user holds a capability through their role."""
+    if user is None or not user.is_active or not user.pk:
+        return False
+    if user.is_superuser:
+        return True
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def _denied_message(capability: Capability) -> str:
+    messages = {
+        Capability.CUSTOMER_READ: _("Your role may not read customer profiles."),
+        Capability.CUSTOMER_WRITE: _("Your role may not change customer profiles."),
+        Capability.ORDER_READ: _("Your role may not read orders."),
+        Capability.ORDER_WRITE: _("Only supervisors and administrators may create or change orders."),
+        Capability.PRODUCT_READ: _("Your role may not read the product catalogue."),
+        Capability.PRODUCT_WRITE: _("Only administrators may create or change products."),
+    }
+    return messages[capability]
+
+
+def permission_require(actor: User | None, capability: Capability) -> None:
+    """Raise PermissionDenied, with a message in the active language, unless the actor may act.
+
+    A missing actor (None) is the system itself: a CLI command or a task acting for the shop.
+    """
+    if actor is None:
+        return
+    if not user_can(actor, capability):
+        raise PermissionDenied(_denied_message(capability))

@@ -1,0 +1,89 @@
+"""Admin for the knowledge base: FAQ, quick phrases, forbidden phrases and sales/after-sales playbooks."""
+
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AfterSalesRule,
+    ClosingTechnique,
+    FaqEntry,
+    ForbiddenRule,
+    ObjectionScript,
+    Phrase,
+    Playbook,
+)
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(admin.ModelAdmin):
+    list_display = ("question", "category", "product", "enabled", "updated_at")
+    list_filter = ("enabled", "category", "product")
+    search_fields = ("question", "answer", "product__name", "product__sku")
+    list_select_related = ("product",)
+    autocomplete_fields = ("product",)
+    list_editable = ("enabled",)
+    readonly_fields = ("created_at", "updated_at")
+    fields = ("question", "variants", "answer", "category", "product", "enabled", "created_at", "updated_at")
+
+
+@admin.register(Phrase)
+class PhraseAdmin(admin.ModelAdmin):
+    list_display = ("shortcut", "title", "stage", "body_excerpt", "sort_order", "enabled")
+    list_display_links = ("shortcut", "title")
+    list_filter = ("stage", "enabled")
+    search_fields = ("shortcut", "title", "body")
+    list_editable = ("sort_order", "enabled")
+
+    @admin.display(description=_("text"))
+    def body_excerpt(self, obj: Phrase) -> str:
+        return Truncator(obj.body).chars(40)
+
+
+@admin.register(ForbiddenRule)
+class ForbiddenRuleAdmin(admin.ModelAdmin):
+    list_display = ("pattern", "category", "is_regex", "rewrite_excerpt", "enabled")
+    list_filter = ("category", "is_regex", "enabled")
+    search_fields = ("pattern", "rewrite", "explanation")
+    list_editable = ("enabled",)
+
+    @admin.display(description=_("suggested rewrite"))
+    def rewrite_excerpt(self, obj: ForbiddenRule) -> str:
+        return Truncator(obj.rewrite).chars(40)
+
+
+@admin.register(ObjectionScript)
+class ObjectionScriptAdmin(admin.ModelAdmin):
+    list_display = ("kind", "answer_excerpt", "sort_order")
+    list_filter = ("kind",)
+    search_fields = ("answer", "explanation")
+    list_editable = ("sort_order",)
+
+    @admin.display(description=_("answer"))
+    def answer_excerpt(self, obj: ObjectionScript) -> str:
+        return Truncator(obj.answer).chars(50)
+
+
+@admin.register(ClosingTechnique)
+class ClosingTechniqueAdmin(admin.ModelAdmin):
+    list_display = ("kind", "description_excerpt")
+    search_fields = ("description",)
+
+    @admin.display(description=_("description"))
+    def description_excerpt(self, obj: ClosingTechnique) -> str:
+        return Truncator(obj.description).chars(60)
+
+
+@admin.register(AfterSalesRule)
+class AfterSalesRuleAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "time_limit_days", "enabled")
+    list_filter = ("enabled",)
+    search_fields = ("code", "title", "clause")
+    list_editable = ("enabled",)
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(admin.ModelAdmin):
+    list_display = ("problem", "title", "updated_at")
+    search_fields = ("title",)
+    readonly_fields = ("updated_at",)
