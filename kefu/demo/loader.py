@@ -1,7 +1,7 @@
 """Load the demo shop: team, inboxes, knowledge, catalogue, customers, orders and past chats.
 
 Everything is drawn from one ``random.Random(SEED)`` in a fixed order and every date is an
-offset from an anchor (today 10:00, Asia/Shanghai), so the same day always gives the same
+offset from an anchor (today 00:00, Asia/Shanghai), so the same day always gives the same
 data, and any day gives the same names, order numbers and chats.  The load is one
 transaction; running it again without ``reset`` changes nothing.
 """
@@ -88,9 +88,9 @@ TAGS = {
 
 
 def demo_anchor() -> dt.datetime:
-    """Today at 10:00 in Shanghai: every demo date is an offset from it."""
+    """Midnight today in Shanghai, so no demo date lies in the future; every date is an offset from it."""
     today = dt.datetime.now(SHOP_TZ).date()
-    return dt.datetime.combine(today, dt.time(10, 0), tzinfo=SHOP_TZ)
+    return dt.datetime.combine(today, dt.time(0, 0), tzinfo=SHOP_TZ)
 
 
 def _say(stdout, text: str) -> None:
