@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Conversion, ConversationStatus, LostReason, SenderKind
+from .enums import ConversationStatus, Conversion, LostReason, SenderKind
 
 
 class Conversation(models.Model):

@@ -3,7 +3,6 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,10 +41,6 @@ _UPDATE_FIELDS = [
 
 class OrderImporter(Importer):
     kind = ImportKind.ORDERS
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.floating_point_check = connection.vendor == "sqlite"
 
     def row_key(self, row: dict[str, Any]) -> str | None:
         number = cells.text(row.get("number"))
@@ -135,13 +130,6 @@ class OrderImporter(Importer):
             paid = ZERO if status in _UNPAID_STATUSES else due
         if paid > due:
             raise RowError(_("the amount paid %(paid)s is more than the amount due %(due)s") % {"paid": paid, "due": due})
-        if self.floating_point_check and float(paid) > float(goods) - float(discount) + float(shipping):
-            # SQLite stores decimals as floating point, and evaluates Order's paid-within-due check
-            # so; a few exact equalities then fail. Refuse them here rather than fail the batch.
-            raise RowError(
-                _("the database cannot store the amount paid %(paid)s against the amount due %(due)s exactly (SQLite rounding)")
-                % {"paid": paid, "due": due}
-            )
         if not (merged.get("buyer") or merged.get("identity_phone") or merged.get("email")):
             raise RowError(_("no buyer member name, phone or e-mail to recognise the customer"))
         if len(items) == 1 and items[0][3] is None:

@@ -55,3 +55,13 @@ def test_order_number_is_unique():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Order.objects.create(number="N1", customer=customer_factory(), placed_at=timezone.now())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("total", "discount", "paid"), [("1451.60", "5", "1446.60"), ("0.30", "0.10", "0.20"), ("99999.99", "0.01", "99999.98")])
+def test_paid_exactly_the_amount_due_is_accepted_despite_float_arithmetic(total, discount, paid):
+    """SQLite computes the check in floating point; exact equality must still pass."""
+    order = make_order(total_amount=D(total), discount_amount=D(discount), paid_amount=D(paid))
+
+    order.refresh_from_db()
+    assert order.paid_amount == D(paid)
