@@ -47,7 +47,7 @@ def agent(db, presale_team) -> User:
 
 @pytest.fixture
 def other_agent(db, aftersale_team) -> User:
-    """An agent of another team."""
+    """Return an agent of another team (售后组)."""
     user = make_user("other_agent", Role.AGENT, display_name="阿强")
     team_add_member(team=aftersale_team, user=user)
     return user
