@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "ninja",  # serves the API docs (Swagger UI) from the package, not a CDN
     "django_htmx",
     "huey.contrib.djhuey",
     "kefu.accounts",

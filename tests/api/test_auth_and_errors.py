@@ -168,3 +168,12 @@ def test_openapi_lists_the_paths_and_docs_render(db):
     assert set(paths["/api/v1/orders/{order_id}"]) == {"get", "patch"}
     assert {"BearerTokenAuth", "ApiKeyHeaderAuth"} <= set(schema.json()["components"]["securitySchemes"])
     assert docs.status_code == 200
+
+
+def test_api_docs_load_nothing_from_the_internet(db):
+    """Kefu runs offline: Swagger UI comes from the installed package, not a CDN."""
+    html = Client().get("/api/docs").content.decode()
+
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "https://" not in html and "http://" not in html
+    assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
