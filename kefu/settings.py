@@ -82,7 +82,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [PACKAGE_DIR / "web" / "templates"],  # first, so admin/base_site.html is overridden
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
