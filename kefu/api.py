@@ -16,12 +16,20 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from kefu.accounts.api_auth import API_AUTH, request_sent_credentials
 from kefu.catalog.api import router as catalog_router
 from kefu.customers.api import router as customers_router
 from kefu.importing.api import router as importing_router
 from kefu.orders.api import router as orders_router
+
+
+class ReadableJSONRenderer(JSONRenderer):
+    """Write Chinese as UTF-8 characters, not escape sequences: integrators read these responses."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="Kefu API",
@@ -30,6 +38,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     urls_namespace="api",
     auth=API_AUTH,
+    renderer=ReadableJSONRenderer(),
     description="Customers, orders and products of a Kefu shop. Authenticate with `Authorization: Bearer <token>` "
     "(create one with `kefu token create USERNAME`) or `X-Api-Key: <token>`.",
 )

@@ -5,6 +5,8 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.admin_audit import AuditedAdminMixin
+
 from .masking import mask_phone, viewer_sees_contact_details
 from .models import Customer, CustomerIdentity, CustomerNote, Tag
 
@@ -40,7 +42,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "gender",
@@ -110,7 +112,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerIdentity)
-class CustomerIdentityAdmin(admin.ModelAdmin):
+class CustomerIdentityAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("external_id", "platform", "customer", "created_at")
     list_filter = ("platform",)
     search_fields = ("external_id", "customer__name", "customer__phone")

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.admin_audit import AuditedAdminMixin
+
 from .models import Order, OrderItem
 
 
@@ -14,7 +16,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "customer",

@@ -177,3 +177,14 @@ def test_api_docs_load_nothing_from_the_internet(db):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "https://" not in html and "http://" not in html
     assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_responses_carry_chinese_as_utf8_characters(db, supervisor, api_client_for):
+    api = api_client_for(supervisor)
+    api.post("/api/v1/customers", {"name": "张女士", "phone": "13812345678"})
+
+    response = api.get("/api/v1/customers")
+
+    assert response["Content-Type"].startswith("application/json")
+    assert "张女士".encode() in response.content
+    assert response.json()["items"][0]["name"] == "张女士"
