@@ -1,8 +1,10 @@
 """Import an order export (Taobao/Tmall 订单报表 and the like): one row per item, grouped by order number."""
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from .importers import (
     bulk_update_rows,
     identities_lookup,
     identity_keys,
+    lookup_chunks,
 )
 
 ZERO = Decimal("0.00")
@@ -184,11 +187,16 @@ class OrderImporter(Importer):
         now = timezone.now()
 
         # one query each: identities, existing orders, products
+        vendor = connections[router.db_for_write(Order)].vendor
         keys = {key for values in orders.values() for key in values["_identities"]}
         known = identities_lookup(keys)
-        existing = Order.objects.in_bulk(list(orders), field_name="number")
+        existing: dict[str, tuple[int, datetime.datetime]] = {}  # number -> id, updated_at
+        for chunk in lookup_chunks(orders, vendor=vendor):
+            existing.update((number, (pk, updated_at)) for number, pk, updated_at in Order.objects.filter(number__in=chunk).order_by().values_list("number", "id", "updated_at"))
         skus = {item[1] for values in orders.values() for item in values["_items"] if item[1]}
-        products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "id")) if skus else {}
+        products: dict[str, int] = {}
+        for chunk in lookup_chunks(skus, vendor=vendor):
+            products.update(Product.objects.filter(sku__in=chunk).values_list("sku", "id"))
 
         # who each order belongs to: a known customer (its id), or one new customer per person in the batch
         new_customers: list[_NewCustomer] = []
@@ -216,7 +224,7 @@ class OrderImporter(Importer):
             order = existing.get(number)
             if order is None:
                 outcome.created += 1
-            elif order.updated_at < self.started_at:
+            elif order[1] < self.started_at:
                 outcome.updated += 1
         if self.dry_run:
             return outcome
@@ -233,7 +241,7 @@ class OrderImporter(Importer):
             ignore_conflicts=True,
         )
         to_create: list[dict[str, Any]] = []
-        to_update: list[Order] = []
+        to_update: list[dict[str, Any]] = []
         replace_items_of: list[int] = []
         order_ids: dict[str, int] = {}
         for number, values in orders.items():
@@ -243,21 +251,17 @@ class OrderImporter(Importer):
             if order is None:
                 to_create.append({"number": number, "platform": self.platform, "customer_id": customer_id, **fields})
                 continue
-            order_ids[number] = order.pk
-            if order.updated_at >= self.started_at:
+            pk, updated_at = order
+            order_ids[number] = pk
+            if updated_at >= self.started_at:
                 continue  # more rows of an order this run wrote earlier in the file: only add its items
-            replace_items_of.append(order.pk)  # re-imported: its items are replaced, not doubled
-            order.platform = self.platform
-            order.customer_id = customer_id
-            for name, value in fields.items():
-                setattr(order, name, value)
-            order.updated_at = now
-            to_update.append(order)
+            replace_items_of.append(pk)  # re-imported: its items are replaced, not doubled
+            to_update.append({"id": pk, "platform": self.platform, "customer_id": customer_id, **fields, "updated_at": now})
         ids = bulk_insert_rows(Order, to_create, returning=True)
         order_ids.update(zip((row["number"] for row in to_create), ids, strict=True))
         bulk_update_rows(Order, to_update, _UPDATE_FIELDS)
-        if replace_items_of:
-            OrderItem.objects.filter(order_id__in=replace_items_of).delete()
+        for chunk in lookup_chunks(replace_items_of, vendor=vendor):
+            OrderItem.objects.filter(order_id__in=chunk).delete()  # one DELETE (no signals, nothing cascades)
         items = [
             {"order_id": order_ids[number], "product_id": products.get(sku), "title": title, "sku": sku, "quantity": quantity, "unit_price": price}
             for number, values in orders.items()

@@ -328,3 +328,18 @@ def test_command_dry_run_and_missing_file(tmp_path):
         with pytest.raises(Exception, match="File not found"):
             call_command("import", "orders", str(tmp_path / "nope.csv"), "--quiet")
     assert Order.objects.count() == 0
+
+
+def test_reimport_of_an_order_split_across_batches_keeps_all_its_items(tmp_path):
+    """An order's rows far apart in the file land in different batches: the later batch adds its items, not replaces them."""
+    def row(number, item):
+        return [str(number), f"tb_{number}", "30", "0", "30", "30", "交易成功", "甲", "杭州", "", "2026-03-01 10:00", "", f"商品{item}", "1", "", "10"]
+
+    rows = [row(1, 0), *[row(number, 0) for number in range(2, 12)], row(1, 1), row(1, 2)]
+    path = write_csv(tmp_path / "orders.csv", ORDER_HEADER, rows)
+    first = run_import(path, batch_size=4)
+    again = run_import(path, batch_size=4)
+
+    assert (first.created_count, again.created_count, again.updated_count, again.rejected_count) == (11, 0, 11, 0)
+    assert sorted(Order.objects.get(number="1").items.values_list("title", flat=True)) == ["商品0", "商品1", "商品2"]
+    assert OrderItem.objects.count() == 13
