@@ -31,7 +31,72 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class KefuAPI(NinjaAPI):
+    """Ninja, plus the error answers of the handlers below written into the OpenAPI document."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status, description, component in _error_responses(path, method, operation):
+                    operation["responses"].setdefault(
+                        str(status),
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+                        },
+                    )
+        return schema
+
+
+ERROR_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "title": "Error",
+        "type": "object",
+        "properties": {"detail": {"title": "Detail", "type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "title": "ValidationError",
+        "type": "object",
+        "properties": {
+            "message": {"title": "Message", "type": "string"},
+            "detail": {
+                "title": "Detail",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"title": "Field", "anyOf": [{"type": "string"}, {"type": "null"}]},
+                        "message": {"title": "Message", "type": "string"},
+                        "code": {"title": "Code", "type": "string"},
+                    },
+                    "required": ["field", "message", "code"],
+                },
+            },
+        },
+        "required": ["message", "detail"],
+    },
+}
+
+
+def _error_responses(path: str, method: str, operation: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """Say which of the shared error answers an operation can give."""
+    body = operation.get("requestBody", {}).get("content", {})
+    errors = [(401, "No API token, or an invalid or revoked one", "Error")]
+    if "application/json" in body:
+        errors.append((400, "The request body is not valid JSON", "Error"))
+    if method != "get" or path.startswith("/api/v1/imports"):
+        errors.append((403, "The token's user may not do this", "Error"))
+    if "{" in path:
+        errors.append((404, "Not found", "Error"))
+    if body or operation.get("parameters"):
+        errors.append((422, "Invalid values; nothing was changed", "ValidationError"))
+    return errors
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
     docs_url="/docs",

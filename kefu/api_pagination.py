@@ -18,7 +18,8 @@ class KefuPagination(LimitOffsetPagination):
             ge=1,
             description=f"Items per page, at most {settings.KEFU['API_MAX_PAGE_SIZE']}",
         )
-        offset: int = Field(0, ge=0, description="Items to skip")
+        # At most what the databases take as OFFSET (64-bit); a larger number used to crash the query.
+        offset: int = Field(0, ge=0, le=2**63 - 1, description="Items to skip")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_limit=settings.KEFU["API_MAX_PAGE_SIZE"], **kwargs)

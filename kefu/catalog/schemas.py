@@ -77,6 +77,7 @@ class ProductOut(Schema):
 
 class ProductFilters(Schema):
     q: str = Field("", description="Searches name, SKU and aliases")
-    category_id: int | None = Field(None, description="The category or its direct subcategories")
+    # Bounded like the ids themselves (64-bit): SQLite cannot even compare a larger number.
+    category_id: int | None = Field(None, ge=1, le=2**63 - 1, description="The category or its direct subcategories")
     stock_state: StockState | None = None
     is_active: bool | None = None

@@ -7,6 +7,8 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from kefu.api_types import Moment
+
 from .enums import BuyingBehaviour, Gender, Loyalty, NeedType, Platform, Temperament, ValueLevel
 from .masking import address_for, phone_for, viewer_sees_contact_details
 
@@ -161,5 +163,5 @@ class CustomerFilters(Schema):
     gender: Gender | None = None
     tag: str = Field("", description="Tag name")
     value_level: ValueLevel | None = None
-    created_after: datetime.datetime | None = None
-    created_before: datetime.datetime | None = None
+    created_after: Moment | None = None
+    created_before: Moment | None = None

@@ -22,7 +22,7 @@ MAX_AMOUNT = Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_pla
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # noqa: DTZ001 - naive on purpose, made aware below
 _DATETIME = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]+(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?)?\s*秒?)?$"
+    r"(?:[\sT]+(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?)?\s*[分秒]?)?$"
 )
 _COMPACT_DATETIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；|\n]+")
@@ -70,7 +70,10 @@ def amount(value: Any, *, label: str) -> Decimal | None:
             raise RowError(_("%(column)s: %(value)s is not an amount") % {"column": label, "value": raw}) from None
     if not number.is_finite():
         raise RowError(_("%(column)s: %(value)s is not an amount") % {"column": label, "value": value})
-    number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        number = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # too many digits to round (e.g. 1e30): far out of range, said below
+        pass
     if number < 0:
         raise RowError(_("%(column)s: the amount %(value)s is negative") % {"column": label, "value": number})
     if number > MAX_AMOUNT:
@@ -95,6 +98,8 @@ def integer(value: Any, *, label: str) -> int | None:
         number = None
     if number is None or not number.is_finite() or number != number.to_integral_value():
         raise RowError(_("%(column)s: %(value)s is not a whole number") % {"column": label, "value": raw})
+    if number.adjusted() >= 19:  # beyond any integer column; int() of "1e9999999" would take minutes
+        raise RowError(_("%(column)s: %(value)s is too large") % {"column": label, "value": raw})
     return int(number)
 
 
@@ -109,7 +114,10 @@ def moment(value: Any, *, label: str) -> datetime.datetime | None:
         return datetime.datetime(value.year, value.month, value.day, tzinfo=zone)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # an Excel serial date, 1900-01-01 to 9999-12-31
-            return (_EXCEL_EPOCH + datetime.timedelta(days=float(value))).replace(tzinfo=zone, microsecond=0)
+            # Rounded to the second: a float day fraction falls just short (14:06 is read as 14:05:59.99...).
+            seconds = round(float(value) * 86400)
+            if seconds < 2958466 * 86400:
+                return (_EXCEL_EPOCH + datetime.timedelta(seconds=seconds)).replace(tzinfo=zone)
         raise RowError(_("%(column)s: %(value)s is not a date") % {"column": label, "value": value})
     raw = text(value)
     if not raw or raw in {"-", "--", "null", "NULL", "0000-00-00 00:00:00"}:

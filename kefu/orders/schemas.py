@@ -6,6 +6,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from kefu.api_types import Moment
 from kefu.customers.masking import address_for, phone_for
 
 from .enums import OrderStatus, SourcePlatform
@@ -37,13 +38,13 @@ class OrderCreateIn(Schema):
     discount_amount: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
     shipping_fee: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
     paid_amount: Decimal = Field(Decimal("0"), ge=0, max_digits=12, decimal_places=2)
-    placed_at: datetime.datetime | None = Field(None, description="Defaults to now")
-    paid_at: datetime.datetime | None = None
-    shipped_at: datetime.datetime | None = None
-    delivered_at: datetime.datetime | None = None
-    completed_at: datetime.datetime | None = None
-    closed_at: datetime.datetime | None = None
-    promised_ship_by: datetime.datetime | None = None
+    placed_at: Moment | None = Field(None, description="Defaults to now")
+    paid_at: Moment | None = None
+    shipped_at: Moment | None = None
+    delivered_at: Moment | None = None
+    completed_at: Moment | None = None
+    closed_at: Moment | None = None
+    promised_ship_by: Moment | None = None
     carrier: str = Field("", max_length=32)
     tracking_number: str = Field("", max_length=64)
     receiver_name: str = Field("", max_length=64)
@@ -62,12 +63,12 @@ class OrderPatchIn(Schema):
     status: OrderStatus = None
     carrier: str = Field(None, max_length=32)
     tracking_number: str = Field(None, max_length=64)
-    paid_at: datetime.datetime | None = None
-    shipped_at: datetime.datetime | None = None
-    delivered_at: datetime.datetime | None = None
-    completed_at: datetime.datetime | None = None
-    closed_at: datetime.datetime | None = None
-    promised_ship_by: datetime.datetime | None = None
+    paid_at: Moment | None = None
+    shipped_at: Moment | None = None
+    delivered_at: Moment | None = None
+    completed_at: Moment | None = None
+    closed_at: Moment | None = None
+    promised_ship_by: Moment | None = None
     seller_note: str = Field(None, max_length=255)
 
 
@@ -132,6 +133,7 @@ class OrderFilters(Schema):
     q: str = Field("", description="Matches the order number or the tracking number")
     status: OrderStatus | None = None
     platform: SourcePlatform | None = None
-    customer_id: int | None = None
-    placed_after: datetime.datetime | None = None
-    placed_before: datetime.datetime | None = None
+    # Bounded like the ids themselves (64-bit): SQLite cannot even compare a larger number.
+    customer_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    placed_after: Moment | None = None
+    placed_before: Moment | None = None

@@ -55,8 +55,14 @@ def live_url(tmp_path_factory):
     server.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Open Chromium for one test module only.
+
+    Playwright's sync API keeps an event loop running in this thread while it is open, and
+    Django refuses database calls under a running loop, so it must be closed before other
+    modules' tests run in the same process.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
