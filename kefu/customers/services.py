@@ -16,6 +16,7 @@ from kefu.accounts.models import User
 from kefu.accounts.permissions import Capability, permission_require
 from kefu.accounts.services import audit_record
 from kefu.customers.masking import viewer_sees_contact_details
+from kefu.customers.phones import phone_canonical
 
 from .models import Customer, CustomerIdentity, CustomerNote, Tag
 
@@ -40,8 +41,7 @@ CUSTOMER_EDITABLE_FIELDS = (
     "consent_email",
 )
 _CONSENT_FIELDS = ("consent_marketing", "consent_sms", "consent_email")
-_PHONE_ALLOWED = re.compile(r"^\+?[\d\s\-()]+$")
-_CHINA_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_ALLOWED = re.compile(r"^[\d\s\-()（）.+]+$")
 
 
 class IdentityInput(TypedDict):
@@ -79,21 +79,14 @@ def aware(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def phone_normalise(raw: str) -> str:
-    """Strip separators and a +86 prefix from a mobile number; raise ValidationError when it is not a phone number."""
+    """Check that a phone number looks like one and return its canonical form; raise ValidationError if not."""
     raw = (raw or "").strip()
     if not raw:
         return ""
     digits = re.sub(r"\D", "", raw)
-    if not _PHONE_ALLOWED.match(raw) or not 5 <= len(digits) <= 20:
+    if not _PHONE_ALLOWED.match(raw) or raw.count("+") > 1 or not 5 <= len(digits) <= 20:
         raise ValidationError(_("Enter a valid phone number, e.g. 13812345678."), code="invalid_phone")
-    international = raw.startswith("+") or digits.startswith("00")
-    if international:
-        national = digits[4:] if digits.startswith("0086") else digits[2:] if digits.startswith("86") else ""
-        if _CHINA_MOBILE.match(national):
-            return national
-    elif _CHINA_MOBILE.match(digits):
-        return digits
-    return re.sub(r"\s+", "", raw)  # landlines and foreign numbers keep their own format
+    return phone_canonical(raw)
 
 
 def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:

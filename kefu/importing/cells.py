@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kefu.customers.enums import Gender
+from kefu.customers.phones import phone_canonical
 from kefu.orders.enums import OrderStatus
 
 CENT = Decimal("0.01")
@@ -149,12 +150,7 @@ def phone(value: Any) -> str:
     raw = text(value)
     if not raw or "*" in raw:
         return ""
-    digits = re.sub(r"[\s\-()（）]", "", raw)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    return digits[:32]
+    return phone_canonical(raw)[:32]
 
 
 def email(value: Any) -> str:
