@@ -16,6 +16,7 @@ class Capability(StrEnum):
     ORDER_WRITE = "order.write"  # create orders and change their status or shipment
     PRODUCT_READ = "product.read"
     PRODUCT_WRITE = "product.write"  # edit the catalogue
+    DATA_IMPORT = "data.import"  # import shop exports and read past import runs
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -27,6 +28,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ORDER_READ,
             Capability.ORDER_WRITE,
             Capability.PRODUCT_READ,
+            Capability.DATA_IMPORT,
         }
     ),
     Role.AGENT: frozenset(
@@ -52,6 +54,7 @@ def _denied_message(capability: Capability) -> str:
         Capability.ORDER_WRITE: _("Only supervisors and administrators may create or change orders."),
         Capability.PRODUCT_READ: _("Your role may not read the product catalogue."),
         Capability.PRODUCT_WRITE: _("Only administrators may create or change products."),
+        Capability.DATA_IMPORT: _("Only supervisors and administrators may import files."),
     }
     return messages[capability]
 

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.permissions import Capability, user_can
 from kefu.customers.enums import Platform
 
 from .enums import ImportKind, ImportVia
@@ -35,7 +36,7 @@ class ImportUploadForm(forms.Form):
 
 def _may_import(request: HttpRequest) -> bool:
     user = request.user
-    return user.is_active and user.is_staff and user.is_supervisor_or_admin
+    return user.is_staff and user_can(user, Capability.DATA_IMPORT)
 
 
 @admin.register(ImportRun)

@@ -6,15 +6,13 @@ Authentication is the API's own (kefu.accounts.api_auth, set on the NinjaAPI ins
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from kefu.accounts.api_auth import request_actor, request_ip
-from kefu.accounts.models import User
+from kefu.accounts.permissions import Capability, permission_require
 
 from .enums import ImportKind, ImportVia
 from .models import ImportRun
@@ -50,11 +48,6 @@ class ImportRunOut(Schema):
     errors: list[ImportErrorOut]
 
 
-def _require_importer(user: User) -> None:
-    if not user.is_supervisor_or_admin:
-        raise PermissionDenied(_("Only supervisors and administrators may import files."))
-
-
 def _summary(run: ImportRun) -> dict:
     messages = import_run_messages(run=run)
     return {
@@ -82,13 +75,13 @@ def _summary(run: ImportRun) -> dict:
 @router.get("", response=list[ImportRunOut], summary="List recent imports")
 def import_run_list(request: HttpRequest):
     """List the 50 most recent imports, newest first."""
-    _require_importer(request_actor(request))
+    permission_require(request_actor(request), Capability.DATA_IMPORT)
     return [_summary(run) for run in ImportRun.objects.select_related("user")[:50]]
 
 
 @router.get("/{int:run_id}", response=ImportRunOut, summary="Get an import")
 def import_run_get(request: HttpRequest, run_id: int):
-    _require_importer(request_actor(request))
+    permission_require(request_actor(request), Capability.DATA_IMPORT)
     return _summary(get_object_or_404(ImportRun, pk=run_id))
 
 
@@ -109,7 +102,6 @@ def import_run_create(
     read: see `message`). A dry run checks and counts but writes nothing (`id` is null).
     """
     actor = request_actor(request)
-    _require_importer(actor)
     run = import_run_execute(
         kind=kind,
         file=file.file,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import User
+from kefu.accounts.permissions import Capability, permission_require
 from kefu.accounts.services import audit_record
 
 from .cells import RowError
@@ -125,6 +126,7 @@ def import_run_execute(
         raise ValueError(f"unknown import kind {kind!r}")
     batch_size = batch_size or settings.KEFU["IMPORT_BATCH_SIZE"]
     actor = user if user is not None and user.pk else None
+    permission_require(actor, Capability.DATA_IMPORT)
     run = ImportRun(kind=kind, file_name=file_name[:255], user=actor, via=via, started_at=timezone.now())
     if not dry_run:
         run.save()

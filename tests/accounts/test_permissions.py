@@ -9,7 +9,7 @@ from kefu.accounts.permissions import Capability, permission_require, user_can
 C = Capability
 TABLE = {
     "agent": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.PRODUCT_READ},
-    "supervisor": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.ORDER_WRITE, C.PRODUCT_READ},
+    "supervisor": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.ORDER_WRITE, C.PRODUCT_READ, C.DATA_IMPORT},
     "admin_user": set(Capability),
 }
 

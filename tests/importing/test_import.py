@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from kefu.accounts.models import AuditLog
@@ -328,6 +328,15 @@ def test_command_dry_run_and_missing_file(tmp_path):
         with pytest.raises(Exception, match="File not found"):
             call_command("import", "orders", str(tmp_path / "nope.csv"), "--quiet")
     assert Order.objects.count() == 0
+
+
+def test_command_refuses_to_import_in_the_name_of_an_agent(tmp_path, agent):
+    path = write_csv(tmp_path / "orders.csv", ORDER_HEADER, GOOD_ORDERS)
+
+    with translation.override("en"), pytest.raises(CommandError, match="Only supervisors and administrators may import files."):
+        call_command("import", "orders", str(path), "--user", agent.username, "--quiet", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert (Order.objects.count(), ImportRun.objects.count()) == (0, 0)
 
 
 def test_reimport_of_an_order_split_across_batches_keeps_all_its_items(tmp_path):

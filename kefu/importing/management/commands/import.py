@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
                     mapping=str(mapping) if mapping else None, encoding=encoding, dry_run=dry_run,
                     platform=platform, batch_size=batch_size, on_progress=progress,
                 )  # fmt: skip
+        except PermissionDenied as denied:
+            raise CommandError(str(denied)) from denied
         finally:
             if bar is not None:
                 bar.close()
