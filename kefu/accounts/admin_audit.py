@@ -6,10 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .enums import AuditAction
-from .services import audit_record
+from .services import audit_record, audit_value
 
 
 def _jsonable(value: Any) -> Any:
+    """Audit form values: the services' audit form, and text for model instances and querysets."""
+    value = audit_value(value)
     return value if isinstance(value, str | int | float | bool | type(None) | list | dict) else str(value)
 
 

@@ -1,8 +1,11 @@
 """Writes on agents, teams, tokens and the audit log."""
 
+import datetime
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +19,28 @@ TOKEN_PREFIX = "kefu_"
 
 def _hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def audit_value(value: Any) -> Any:
+    """Make a field value fit the audit log's JSON: dates as ISO text, decimals as strings."""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value") and isinstance(value.value, str):  # TextChoices members
+        return value.value
+    return value
+
+
+def field_changes(instance: Any, new_values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set new values on a model instance and return {field: [old, new]} for those that changed."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in new_values.items():
+        old = getattr(instance, field)
+        if old != new:
+            changes[field] = [audit_value(old), audit_value(new)]
+            setattr(instance, field, new)
+    return changes
 
 
 def audit_record(

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import User
 from kefu.accounts.permissions import Capability, permission_require
-from kefu.accounts.services import audit_record
-from kefu.customers.services import audit_value, field_changes
+from kefu.accounts.services import audit_record, audit_value, field_changes
 
 from .models import Category, Product
 

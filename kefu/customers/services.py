@@ -1,9 +1,7 @@
 """Writes on customers: profiles, identities, tags and notes; each one permission-checked and audited."""
 
-import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import User
 from kefu.accounts.permissions import Capability, permission_require
-from kefu.accounts.services import audit_record
+from kefu.accounts.services import audit_record, audit_value, field_changes
 from kefu.customers.masking import viewer_sees_contact_details
 from kefu.customers.phones import phone_canonical
 
@@ -47,35 +45,6 @@ _PHONE_ALLOWED = re.compile(r"^[\d\s\-()（）.+]+$")
 class IdentityInput(TypedDict):
     platform: str
     external_id: str
-
-
-def audit_value(value: Any) -> Any:
-    """Make a field value fit the audit log's JSON: dates as ISO text, decimals as strings."""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "value") and isinstance(value.value, str):  # TextChoices members
-        return value.value
-    return value
-
-
-def field_changes(instance: Any, new_values: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Set new values on a model instance and return {field: [old, new]} for those that changed."""
-    changes: dict[str, list[Any]] = {}
-    for field, new in new_values.items():
-        old = getattr(instance, field)
-        if old != new:
-            changes[field] = [audit_value(old), audit_value(new)]
-            setattr(instance, field, new)
-    return changes
-
-
-def aware(value: datetime.datetime | None) -> datetime.datetime | None:
-    """Read a naive date-time as the shop's local time."""
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
 
 
 def phone_normalise(raw: str) -> str:

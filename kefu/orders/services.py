@@ -1,5 +1,6 @@
 """Writes on orders: creation with items and later changes of status and shipment; audited."""
 
+import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
@@ -12,10 +13,9 @@ from django.utils.translation import gettext as _
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import User
 from kefu.accounts.permissions import Capability, permission_require
-from kefu.accounts.services import audit_record
+from kefu.accounts.services import audit_record, audit_value, field_changes
 from kefu.catalog.models import Product
 from kefu.customers.models import Customer
-from kefu.customers.services import audit_value, aware, field_changes
 
 from .enums import OrderStatus
 from .models import Order, OrderItem
@@ -76,6 +76,13 @@ class OrderItemInput(TypedDict, total=False):
     sku: str
     quantity: int
     unit_price: Decimal
+
+
+def aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    """Read a naive date-time as the shop's local time."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
 
 
 def _error(message: str, code: str, **params: Any) -> ValidationError:
