@@ -171,9 +171,13 @@ def pydantic_error_message(error: dict[str, Any]) -> str:
     return str(error.get("msg", _("Enter a valid value.")))
 
 
+def unprocessable_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Build the 422 body every part of the API answers with."""
+    return {"message": _("The request has invalid values; nothing was changed."), "detail": errors}
+
+
 def _unprocessable(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
-    body = {"message": _("The request has invalid values; nothing was changed."), "detail": errors}
-    return api.create_response(request, body, status=422)
+    return api.create_response(request, unprocessable_body(errors), status=422)
 
 
 def _field_from_location(location: tuple | list) -> str | None:

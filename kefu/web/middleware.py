@@ -30,9 +30,10 @@ class RejectNulCharactersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/") and _has_nul(request):
-            message = _("Text may not contain NUL characters.")
-            body = {"message": _("The request has invalid values; nothing was changed."), "detail": [{"field": None, "message": message, "code": "null_characters_not_allowed"}]}
-            return JsonResponse(body, status=422, json_dumps_params={"ensure_ascii": False})
+            from kefu.api import unprocessable_body  # the API's own 422 shape; imported late, as urls are
+
+            error = {"field": None, "message": _("Text may not contain NUL characters."), "code": "null_characters_not_allowed"}
+            return JsonResponse(unprocessable_body([error]), status=422, json_dumps_params={"ensure_ascii": False})
         return self.get_response(request)
 
 
