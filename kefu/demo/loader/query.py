@@ -47,6 +47,7 @@ def _demo_customers():
         identities__platform=Platform.TAOBAO, identities__external_id__in=_demo_member_names()
     ).distinct()
 
+
 def demo_counts() -> dict[str, int]:
     """Count what the demo consists of, as it is in the database now."""
     customers = _demo_customers()
