@@ -56,8 +56,8 @@ def main() -> int:
         request = urllib.request.Request(base + "/login/", data=data, headers={"Referer": base + "/login/"})
         with opener.open(request, timeout=10) as resp:
             final_url, body = resp.geturl(), resp.read().decode()
-        assert urllib.parse.urlparse(final_url).path == "/", f"login did not land on the home page: {final_url}"
-        assert "小美" in body, "home page does not greet the demo agent"
+        assert urllib.parse.urlparse(final_url).path == "/workbench/", f"an agent's login did not land on the workbench: {final_url}"
+        assert "小美" in body and "工作台" in body, "the workbench does not show the demo agent in Chinese"
         print("smoke: login as xiaomei OK at", final_url)
         return 0
     finally:

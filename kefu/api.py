@@ -20,9 +20,12 @@ from ninja.renderers import JSONRenderer
 
 from kefu.accounts.api_auth import API_AUTH, request_sent_credentials
 from kefu.catalog.api import router as catalog_router
+from kefu.conversations.api import router as conversations_router
+from kefu.conversations.errors import ChatError
 from kefu.customers.api import router as customers_router
 from kefu.importing.api import router as importing_router
 from kefu.orders.api import router as orders_router
+from kefu.tickets.api import router as tickets_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -93,6 +96,8 @@ def _error_responses(path: str, method: str, operation: dict[str, Any]) -> list[
         errors.append((404, "Not found", "Error"))
     if body or operation.get("parameters"):
         errors.append((422, "Invalid values; nothing was changed", "ValidationError"))
+    if method == "post" and path.endswith("/messages"):
+        errors.append((429, "Too many messages from this customer; nothing was stored", "Error"))
     return errors
 
 
@@ -112,6 +117,8 @@ api.add_router("/v1/customers", customers_router)
 api.add_router("/v1/products", catalog_router)
 api.add_router("/v1/orders", orders_router)
 api.add_router("/v1/imports", importing_router)
+api.add_router("/v1", conversations_router)  # conversations, messages and the channel API
+api.add_router("/v1", tickets_router)  # tickets, returns, refunds, compensation
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -240,6 +247,17 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     detail = str(exc) or _("You do not have permission to do this.")
     return api.create_response(request, {"detail": detail}, status=403)
+
+
+CHAT_ERROR_STATUS = {"not_found": 404, "forbidden": 403, "already_claimed": 409, "illegal_state": 409, "rate_limited": 429}
+
+
+@api.exception_handler(ChatError)
+def chat_error(request: HttpRequest, exc: ChatError) -> HttpResponse:
+    status = CHAT_ERROR_STATUS.get(exc.code, 422)
+    if status == 422:
+        return _unprocessable(request, [{"field": None, "message": str(exc.message), "code": exc.code}])
+    return api.create_response(request, {"detail": str(exc.message)}, status=status)
 
 
 @api.exception_handler(Http404)

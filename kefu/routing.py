@@ -1,3 +1,5 @@
 """WebSocket routes of all apps, gathered in one place."""
 
-websocket_urlpatterns: list = []
+from kefu.conversations.routing import websocket_urlpatterns as conversation_routes
+
+websocket_urlpatterns: list = [*conversation_routes]

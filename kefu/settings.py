@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kefu.orders",
     "kefu.conversations",
     "kefu.knowledge",
+    "kefu.tickets",
     "kefu.web",
     "kefu.importing",
     "kefu.demo",
@@ -98,7 +99,9 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kefu.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections: live chat calls the database from one thread per server process many
+# times a second; opening and closing a connection each time cost ~40% of that thread (bench/RESULTS.md).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and one writer work at once; IMMEDIATE avoids upgrade deadlocks.
@@ -126,7 +129,8 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # capacity: a busy agent socket may have thousands of events waiting; the default 100 would drop them
+    CHANNEL_LAYERS = {"default": {"BACKEND": "kefu.web.channel_layer.KefuInMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kefu"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -174,7 +178,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }
 
+# --- e-mail: printed to the console unless KEFU_EMAIL_HOST names an SMTP server ---------------
+EMAIL_BACKEND = os.environ.get(
+    "KEFU_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("KEFU_EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("KEFU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KEFU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KEFU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KEFU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("KEFU_EMAIL_TLS")
+EMAIL_USE_SSL = _env_bool("KEFU_EMAIL_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("KEFU_EMAIL_FROM", "Kefu <kefu@localhost>")
+KEFU_PUBLIC_URL = os.environ.get("KEFU_PUBLIC_URL", "").rstrip("/")  # absolute links in follow-up messages and e-mails
+
 # --- kefu ------------------------------------------------------------------------------
+KEFU_CONVERSION_WINDOW_HOURS = int(os.environ.get("KEFU_CONVERSION_WINDOW_HOURS", "72"))  # an order this soon after a chat marks it 成交
 KEFU = {
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

@@ -10,6 +10,22 @@ from kefu.accounts.services import api_token_create, team_add_member
 PASSWORD = "test-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in the shop's default language.
+
+    A request through the test client leaves its language active in the thread
+    (LocaleMiddleware activates it and nothing deactivates it), so a test that
+    asked for 繁體 would otherwise decide the language of whatever runs next.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def make_user(username: str, role: str, **extra) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, role=role, **extra)
     return user
@@ -104,3 +120,18 @@ def client_for_role(api_client_for, admin_user, supervisor, agent):
     """Build an ApiClient by role name: "admin", "supervisor" or "agent"."""
     users = {"admin": admin_user, "supervisor": supervisor, "agent": agent}
     return lambda role: api_client_for(users[role])
+
+
+@pytest.fixture
+def in_memory_layer(settings):
+    """Use the embedded in-memory channel layer, whatever REDIS_URL says.
+
+    For tests that listen on groups from synchronous code: each async_to_sync call runs its own
+    event loop, which Redis pub/sub subscriptions cannot span.
+    """
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "kefu.web.channel_layer.KefuInMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

@@ -5,3 +5,7 @@ from kefu.settings import HUEY
 
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Connections opened by worker threads during a test are closed at once, so the test database can be dropped.
+from kefu.settings import DATABASES  # noqa: E402
+
+DATABASES = {"default": {**DATABASES["default"], "CONN_MAX_AGE": 0}}

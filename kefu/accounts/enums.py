@@ -14,6 +14,12 @@ class Presence(models.TextChoices):
     OFFLINE = "offline", _("Offline")  # own queue is redistributed
 
 
+class RoutingPolicy(models.TextChoices):
+    LEAST_OPEN = "least_open", _("Least open conversations")  # the online agent with the fewest open conversations, within capacity
+    ROUND_ROBIN = "round_robin", _("Round robin")  # online agents in turn, within capacity
+    MANUAL = "manual", _("Manual claiming")  # conversations wait in the queue until an agent claims one
+
+
 class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")  # opened unmasked contact details
     CREATE = "create", _("Created")

@@ -3,7 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .enums import AuditAction, Presence, Role
+from .enums import AuditAction, Presence, Role, RoutingPolicy
 
 
 class User(AbstractUser):
@@ -14,6 +14,8 @@ class User(AbstractUser):
     capacity = models.PositiveSmallIntegerField(_("capacity"), default=8, help_text=_("Maximum open conversations at once"))
     presence = models.CharField(_("presence"), max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
     presence_changed_at = models.DateTimeField(_("presence changed at"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True, help_text=_("Last sign of life from the workbench"))
+    last_assigned_at = models.DateTimeField(_("last assigned at"), null=True, blank=True, help_text=_("For round-robin assignment"))
     can_view_contact = models.BooleanField(
         _("can view contact details"), default=False, help_text=_("Agents without it see masked phone numbers and addresses")
     )
@@ -43,6 +45,7 @@ class Team(models.Model):
 
     name = models.CharField(_("name"), max_length=64, unique=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
+    routing_policy = models.CharField(_("routing policy"), max_length=16, choices=RoutingPolicy.choices, default=RoutingPolicy.LEAST_OPEN)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams", verbose_name=_("members"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

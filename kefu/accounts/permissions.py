@@ -17,6 +17,14 @@ class Capability(StrEnum):
     PRODUCT_READ = "product.read"
     PRODUCT_WRITE = "product.write"  # edit the catalogue
     DATA_IMPORT = "data.import"  # import shop exports and read past import runs
+    TICKET_READ = "ticket.read"  # open the tickets of one's teams (all tickets for supervisors)
+    TICKET_WRITE = "ticket.write"  # create tickets, reply, change status, tick checklists, take a ticket
+    TICKET_ASSIGN = "ticket.assign"  # give a ticket to another agent or team
+    PLAYBOOK_WRITE = "playbook.write"  # edit after-sales playbooks
+    RETURN_WRITE = "return.write"  # handle returns and exchanges, propose refunds and compensation
+    REFUND_APPROVE = "refund.approve"  # approve refunds and compensation above the agents' limit
+    COMPENSATION_POLICY_WRITE = "compensation_policy.write"  # edit compensation rules
+    ROUTING_WRITE = "routing.write"  # set chat inboxes' business hours, greeting and timers, and teams' routing
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -29,10 +37,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ORDER_WRITE,
             Capability.PRODUCT_READ,
             Capability.DATA_IMPORT,
+            Capability.TICKET_READ,
+            Capability.TICKET_WRITE,
+            Capability.TICKET_ASSIGN,
+            Capability.PLAYBOOK_WRITE,
+            Capability.RETURN_WRITE,
+            Capability.REFUND_APPROVE,
+            Capability.COMPENSATION_POLICY_WRITE,
+            Capability.ROUTING_WRITE,
         }
     ),
     Role.AGENT: frozenset(
-        {Capability.CUSTOMER_READ, Capability.CUSTOMER_WRITE, Capability.ORDER_READ, Capability.PRODUCT_READ}
+        {
+            Capability.CUSTOMER_READ,
+            Capability.CUSTOMER_WRITE,
+            Capability.ORDER_READ,
+            Capability.PRODUCT_READ,
+            Capability.TICKET_READ,
+            Capability.TICKET_WRITE,
+            Capability.RETURN_WRITE,
+        }
     ),
 }
 
@@ -55,6 +79,14 @@ def _denied_message(capability: Capability) -> str:
         Capability.PRODUCT_READ: _("Your role may not read the product catalogue."),
         Capability.PRODUCT_WRITE: _("Only administrators may create or change products."),
         Capability.DATA_IMPORT: _("Only supervisors and administrators may import files."),
+        Capability.TICKET_READ: _("Your role may not read tickets."),
+        Capability.TICKET_WRITE: _("Your role may not change tickets."),
+        Capability.TICKET_ASSIGN: _("Only supervisors and administrators may assign tickets to others."),
+        Capability.PLAYBOOK_WRITE: _("Only supervisors and administrators may edit playbooks."),
+        Capability.RETURN_WRITE: _("Your role may not handle returns, refunds or compensation."),
+        Capability.REFUND_APPROVE: _("Only supervisors and administrators may approve this amount."),
+        Capability.COMPENSATION_POLICY_WRITE: _("Only supervisors and administrators may edit compensation rules."),
+        Capability.ROUTING_WRITE: _("Only supervisors and administrators may change chat settings and routing."),
     }
     return messages[capability]
 

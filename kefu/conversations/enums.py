@@ -26,3 +26,23 @@ class LostReason(models.TextChoices):
     PRICE = "price", _("Price")
     PRODUCT = "product", _("Product")
     OTHER = "other", _("Other")
+
+
+class ConversationAction(models.TextChoices):
+    """What a ConversationEvent row records; analytics and quality inspection read these."""
+
+    CREATED = "created", _("Created")  # first customer message
+    QUEUED = "queued", _("Queued")  # entered a team's waiting queue
+    ASSIGNED = "assigned", _("Assigned")  # by the routing policy
+    CLAIMED = "claimed", _("Claimed")  # an agent took it from the queue
+    TRANSFERRED = "transferred", _("Transferred")  # to another agent or team, with a note
+    REQUEUED = "requeued", _("Returned to the queue")  # its agent went offline
+    HANDOVER = "handover", _("Asked for a person")  # 转人工
+    GREETED = "greeted", _("Greeted")  # the system's greeting went out
+    HOLDING = "holding", _("Holding message sent")  # nobody answered in time
+    AWAY = "away", _("Away message sent")  # outside business hours
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+    CONVERSION = "conversion", _("Conversion marked")  # 成交 / 未成交, by an agent or an order
+    IDENTIFIED = "identified", _("Visitor identified")  # linked to a customer by order and phone
+    RATED = "rated", _("Rated")  # satisfaction from the customer

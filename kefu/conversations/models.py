@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,11 +9,35 @@ from django.utils.translation import gettext_lazy as _
 from .enums import ConversationStatus, Conversion, LostReason, SenderKind
 
 
+class Visitor(models.Model):
+    """A browser that chats through the widget, tied to it by a signed token; linked to one customer."""
+
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.CASCADE, related_name="visitors", verbose_name=_("inbox"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="visitors", verbose_name=_("customer"))
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    identified_at = models.DateTimeField(_("identified at"), null=True, blank=True, help_text=_("When the visitor proved who they are with an order"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
+
+    def __str__(self) -> str:
+        return f"{self.key.hex[:8]} ({self.customer})"
+
+    @property
+    def group(self) -> str:
+        return f"visitor.{self.key.hex}"
+
+
 class Conversation(models.Model):
     """A thread between a customer and the shop in one inbox, with the times KPIs need."""
 
     inbox = models.ForeignKey("inboxes.Inbox", on_delete=models.PROTECT, related_name="conversations", verbose_name=_("inbox"))
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="conversations", verbose_name=_("customer"))
+    visitor = models.ForeignKey(Visitor, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("visitor"))
     team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("team"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations", verbose_name=_("assignee")
@@ -31,12 +57,28 @@ class Conversation(models.Model):
     conversion = models.CharField(_("conversion"), max_length=16, choices=Conversion.choices, blank=True, default="")
     lost_reason = models.CharField(_("reason not converted"), max_length=16, choices=LostReason.choices, blank=True, default="")
     last_seq = models.PositiveIntegerField(_("last sequence number"), default=0)
+    last_public_seq = models.PositiveIntegerField(
+        _("last public sequence number"), default=0, help_text=_("Of the last message the customer sees; private notes leave gaps")
+    )
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True, help_text=_("When it entered the team's queue; empty once assigned"))
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True, help_text=_("The customer's oldest message not yet answered"))
+    unread_count = models.PositiveIntegerField(_("unread messages"), default=0)
+    last_message_preview = models.CharField(_("last message"), max_length=120, blank=True)
+    last_message_sender_kind = models.CharField(_("last message sender"), max_length=16, choices=SenderKind.choices, blank=True)
+    handover_reason = models.CharField(_("handover reason"), max_length=255, blank=True, help_text=_("Why the bot or the customer asked for a person"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True, help_text=_("1-5, given by the customer at the end"))
+    satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-last_activity_at"]
-        indexes = [models.Index(fields=["status", "team", "-priority", "created_at"]), models.Index(fields=["assignee", "status"])]
+        indexes = [
+            models.Index(fields=["status", "team", "-priority", "created_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "queued_at"]),
+            models.Index(fields=["customer", "-last_activity_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.customer}"

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.admin_audit import AuditedAdminMixin
 
-from .models import Order, OrderItem
+from .models import Compensation, CompensationPolicy, Order, OrderItem, Refund, ReturnItem, ReturnRequest
 
 
 class OrderItemInline(admin.TabularInline):
@@ -69,3 +69,55 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Notes"), {"fields": ("buyer_message", "seller_note")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
+
+
+# --- returns, refunds and compensation ---------------------------------------------------------
+
+
+class ReturnItemInline(admin.TabularInline):
+    model = ReturnItem
+    extra = 0
+    raw_id_fields = ("order_item",)
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(admin.ModelAdmin):
+    list_display = ("id", "order", "kind", "status", "resolution", "ticket_id", "created_at")
+    list_filter = ("status", "kind", "resolution")
+    search_fields = ("order__number", "return_tracking_number")
+    raw_id_fields = ("order", "requested_by", "decided_by", "decline_rule")
+    inlines = [ReturnItemInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """Refunds are money decisions: created and approved through the services (audited), shown here read-only."""
+
+    list_display = ("id", "order", "amount", "status", "requested_by", "approved_by", "created_at")
+    list_filter = ("status",)
+    search_fields = ("order__number",)
+    readonly_fields = [field.name for field in Refund._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CompensationPolicy)
+class CompensationPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "trigger", "min_days_late", "category", "carrier", "kind", "value", "max_amount", "requires_supervisor_above", "active")
+    list_filter = ("trigger", "kind", "active")
+    list_editable = ("active",)
+
+
+@admin.register(Compensation)
+class CompensationAdmin(admin.ModelAdmin):
+    list_display = ("id", "order", "kind", "amount", "status", "requires_supervisor", "approved_by", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("order__number",)
+    readonly_fields = [field.name for field in Compensation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 
 from kefu.accounts.enums import Role
 from kefu.conversations.selectors import conversation_counts_for, conversations_recent_for
@@ -12,6 +12,13 @@ from kefu.conversations.selectors import conversation_counts_for, conversations_
 class KefuLoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Send agents straight to the workbench they work in; supervisors and admins to the home page."""
+        user = self.request.user
+        if user.is_authenticated and user.role == Role.AGENT and not user.is_superuser:
+            return resolve_url("web:workbench")
+        return super().get_default_redirect_url()
 
 
 class KefuLogoutView(auth_views.LogoutView):

@@ -7,9 +7,12 @@ from django.utils import translation
 from kefu.accounts.permissions import Capability, permission_require, user_can
 
 C = Capability
+AFTER_SALES = {C.TICKET_READ, C.TICKET_WRITE, C.RETURN_WRITE}
 TABLE = {
-    "agent": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.PRODUCT_READ},
-    "supervisor": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.ORDER_WRITE, C.PRODUCT_READ, C.DATA_IMPORT},
+    "agent": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.PRODUCT_READ} | AFTER_SALES,
+    "supervisor": {C.CUSTOMER_READ, C.CUSTOMER_WRITE, C.ORDER_READ, C.ORDER_WRITE, C.PRODUCT_READ, C.DATA_IMPORT}
+    | AFTER_SALES
+    | {C.TICKET_ASSIGN, C.PLAYBOOK_WRITE, C.REFUND_APPROVE, C.COMPENSATION_POLICY_WRITE, C.ROUTING_WRITE},
     "admin_user": set(Capability),
 }
 

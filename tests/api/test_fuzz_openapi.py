@@ -17,6 +17,7 @@ from schemathesis import checks
 from kefu.accounts.enums import Role
 from kefu.accounts.services import api_token_create
 from kefu.catalog.models import Product
+from kefu.conversations.models import Conversation, Message
 from kefu.customers.models import Customer, CustomerNote
 from kefu.customers.services import customer_note_create
 from kefu.importing.models import ImportRun
@@ -24,7 +25,7 @@ from kefu.orders.models import Order
 from tests.conftest import make_user
 from tests.factories import customer_factory, order_factory, product_factory
 
-COUNTED = (Customer, Order, Product, CustomerNote, ImportRun)
+COUNTED = (Customer, Order, Product, CustomerNote, ImportRun, Conversation, Message)
 
 
 # The document is served by the app itself; reading it touches no table.

@@ -80,7 +80,8 @@ def test_users_teams_and_inboxes(loaded):
     assert admin.is_superuser and admin.is_staff and admin.role == "admin"
     assert all(user.check_password(PASSWORD) for user in User.objects.all())
     web = Inbox.objects.get(public_key="demo-web")
-    assert web.channel == "web" and web.bot_enabled and web.teams.count() == 2
+    assert web.channel == "web" and list(web.teams.values_list("name", flat=True)) == ["售前组"]
+    assert web.settings["hours"]["mon"] == [["08:00", "23:59"]] and web.settings["holding_after_seconds"] == 45
     assert Inbox.objects.get(public_key="demo-taobao").channel == "api"
     assert Inbox.objects.get(channel="email").email_address == "service@demo-shop.example"
     assert Inbox.objects.filter(channel="phone").exists()

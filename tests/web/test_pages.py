@@ -48,12 +48,15 @@ def test_login_page_is_chinese_by_default(client):
     assert 'action="/i18n/setlang/"' in html
 
 
-def test_login_with_a_real_user_redirects_home(client, agent):
+def test_login_takes_an_agent_to_the_workbench_and_a_supervisor_home(client, agent, supervisor):
     response = client.post(reverse("web:login"), {"username": "agent", "password": PASSWORD})
 
     assert response.status_code == 302
+    assert response.url == reverse("web:workbench")
+    assert client.get(reverse("web:workbench")).status_code == 200
+    client.logout()
+    response = client.post(reverse("web:login"), {"username": supervisor.username, "password": PASSWORD})
     assert response.url == reverse("web:home")
-    assert client.get(reverse("web:home")).status_code == 200
 
 
 def test_wrong_password_shows_a_chinese_error(client, agent):

@@ -42,6 +42,7 @@ from .generate import (
     generate_orders,
 )
 from .query import demo_counts, demo_is_loaded
+from .tickets import demo_tickets_load
 from .write import (
     _insert_conversations,
     _insert_customers,
@@ -121,3 +122,4 @@ def _load(stdout) -> None:
     customers = _insert_customers(rng, customer_specs, tags, users, stdout)
     orders = _insert_orders(order_specs, customers, products, stdout)
     _insert_conversations(conversation_specs, customers, orders, inboxes, teams, agents, stdout)
+    demo_tickets_load(anchor=anchor, orders=orders, users=users, stdout=stdout)

@@ -30,13 +30,22 @@ USERS = [
 ]
 USERNAMES = [row[0] for row in USERS]
 
-# name, channel, public key, teams, bot on, e-mail address
+# name, channel, public key, owning teams (the first gets new conversations), bot on, e-mail address.
+# Each team has its own queue: a conversation moved to the other team is seen there by its team.
 INBOXES = [
-    ("官网在线客服", ChannelType.WEB, "demo-web", [PRESALE_TEAM, AFTERSALE_TEAM], True, ""),
-    ("客服邮箱", ChannelType.EMAIL, "demo-email", [PRESALE_TEAM, AFTERSALE_TEAM], False, "service@demo-shop.example"),
+    ("官网在线客服", ChannelType.WEB, "demo-web", [PRESALE_TEAM], False, ""),
+    ("客服邮箱", ChannelType.EMAIL, "demo-email", [AFTERSALE_TEAM], False, "service@demo-shop.example"),
     ("客服热线", ChannelType.PHONE, "demo-phone", [AFTERSALE_TEAM], False, ""),
-    ("淘宝店铺接入", ChannelType.API, "demo-taobao", [PRESALE_TEAM, AFTERSALE_TEAM], False, ""),
+    ("淘宝店铺接入", ChannelType.API, "demo-taobao", [PRESALE_TEAM], False, ""),
 ]
+# the chat options of every demo inbox: open 08:00-23:59 every day, holding message after 45 s
+INBOX_SETTINGS = {
+    "color": "#1677ff",
+    "bot_name": "小客",
+    "hours": {day: [["08:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    "holding_after_seconds": 45,
+    "reply_target_seconds": 30,
+}
 MARKER_INBOX = "demo-web"
 INBOX_KEYS = [row[2] for row in INBOXES]
 

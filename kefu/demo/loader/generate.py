@@ -19,7 +19,7 @@ from kefu.orders.enums import OrderStatus
 from kefu.orders.models import Order
 
 from ..content import people
-from .constants import SHOP_TZ
+from .constants import SHOP_TZ, demo_anchor
 
 CENT = Decimal("0.01")
 PAID_STATUSES = {"paid", "shipped", "delivered", "completed", "refunding", "refunded"}
@@ -394,8 +394,20 @@ def _stamp(rng, spec: ConversationSpec, *, resolved: bool) -> None:
         c.assigned_at = max(c.created_at, first_agent_any - dt.timedelta(seconds=rng.randint(2, 6)))
     c.last_activity_at = messages[-1][2]
     c.last_customer_message_at = max(at for kind, _b, at in messages if kind == SenderKind.CUSTOMER)
-    c.last_seq = len(messages)
+    c.last_seq = c.last_public_seq = len(messages)
     c.resolved_at = messages[-1][2] + dt.timedelta(seconds=rng.randint(60, 1200)) if resolved else None
+    c.last_message_preview, c.last_message_sender_kind = messages[-1][1][:120], messages[-1][0]
+    unanswered = 0
+    for kind, _body, _at in reversed(messages):
+        if kind != SenderKind.CUSTOMER:
+            break
+        unanswered += 1
+    if not resolved and unanswered:
+        c.waiting_since, c.unread_count = messages[-unanswered][2], unanswered
+    # Only yesterday's and today's unanswered chats wait in the queue; older ones are a backlog seen in
+    # the 排队 tab but not routed, so an agent going online is not filled up with months-old chats.
+    if not resolved and not spec.assignee and c.last_activity_at >= demo_anchor() - dt.timedelta(days=1):
+        c.queued_at = c.waiting_since or c.created_at
 
 
 def _make_open(rng, spec: ConversationSpec, *, unassigned: bool) -> None:

@@ -31,6 +31,7 @@ from .constants import (
     AFTERSALE_TEAM,
     BATCH,
     INBOX_KEYS,
+    INBOX_SETTINGS,
     INBOXES,
     PASSWORD,
     PRESALE_TEAM,
@@ -40,6 +41,7 @@ from .constants import (
 )
 from .generate import CustomerSpec
 from .query import _demo_customers
+from .tickets import demo_tickets_delete
 
 
 def _say(stdout, text: str) -> None:
@@ -57,6 +59,7 @@ def demo_delete(*, stdout=None) -> None:
     """Delete the demo's rows, found by their fixed keys, leaving the shop's own data alone."""
     knowledge = _knowledge()
     customer_ids = list(_demo_customers().values_list("pk", flat=True))
+    demo_tickets_delete(customer_ids=customer_ids)  # tickets and refunds hold their orders and customers
     Conversation.objects.filter(Q(customer_id__in=customer_ids) | Q(inbox__public_key__in=INBOX_KEYS)).delete()
     Order.objects.filter(customer_id__in=customer_ids).delete()
     Customer.objects.filter(pk__in=customer_ids).delete()
@@ -108,9 +111,9 @@ def _load_inboxes(teams: dict[str, Team], stdout) -> dict[str, Inbox]:
     inboxes = {}
     for name, channel, key, team_names, bot, email in INBOXES:
         inbox, _ = Inbox.objects.get_or_create(
-            public_key=key, defaults={"name": name, "channel": channel, "bot_enabled": bot, "email_address": email}
+            public_key=key, defaults={"name": name, "channel": channel, "bot_enabled": bot, "email_address": email, "settings": INBOX_SETTINGS}
         )
-        inbox.teams.add(*[teams[t] for t in team_names])
+        inbox.teams.set([teams[t] for t in team_names])
         inboxes[key] = inbox
     _say(stdout, f"接入渠道 {len(inboxes)} 个")
     return inboxes

@@ -12,4 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, workers: int, **options):
+        from kefu.events import outbox_writer_enable
+
+        outbox_writer_enable()  # embedded setup: the server relays this worker's events
         call_command("run_huey", workers=workers, worker_type="thread")

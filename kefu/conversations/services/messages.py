@@ -1,0 +1,300 @@
+"""Sending messages: the customer's (with greeting and queueing), the agent's, and the system's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kefu.accounts.models import User
+from kefu.customers.models import Customer
+from kefu.inboxes.models import Inbox
+from kefu.inboxes.options import InboxOptions
+
+from ..enums import ConversationAction, ConversationStatus, SenderKind
+from ..errors import ChatError
+from ..models import Conversation, Message, Visitor
+from .common import conversation_locked, conversation_publish, event_record, message_append
+from .greeting import greeting_send
+
+MAX_BODY = 2000
+MAX_ATTACHMENTS = 4
+MAX_CLIENT_ID = 64
+RATE_LIMIT = (10, 10)  # at most 10 messages in 10 seconds from one visitor
+
+
+def message_content_clean(body: object, attachments: object, client_id: object) -> tuple[str, list[dict], str]:
+    """Check a message's text, images and client id; raise ChatError with a clear reason, change nothing."""
+    if not isinstance(body, str) or not isinstance(attachments, list | tuple) or not isinstance(client_id, str):
+        raise ChatError("invalid", _("The message is malformed."))
+    body = body.replace("\x00", "").strip()
+    if len(client_id) > MAX_CLIENT_ID:
+        raise ChatError("invalid", _("The client id is longer than %(max)s characters.") % {"max": MAX_CLIENT_ID})
+    if len(body) > MAX_BODY:
+        raise ChatError("too_long", _("The message is longer than %(max)s characters.") % {"max": MAX_BODY})
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ChatError("too_many_attachments", _("At most %(max)s images can be sent at once.") % {"max": MAX_ATTACHMENTS})
+    cleaned = []
+    prefix = settings.MEDIA_URL + "chat/"
+    for item in attachments:
+        url = item.get("url") if isinstance(item, dict) else None
+        if not isinstance(url, str) or not url.startswith(prefix) or ".." in url or len(url) > 300:
+            raise ChatError("bad_attachment", _("An attachment was not uploaded through Kefu."))
+        cleaned.append(
+            {
+                "url": url,
+                "name": str(item.get("name", ""))[:120],
+                "content_type": str(item.get("content_type", ""))[:64],
+                "size": int(item["size"]) if str(item.get("size", "")).isdigit() else 0,
+            }
+        )
+    if not body and not cleaned:
+        raise ChatError("empty", _("The message is empty."))
+    return body, cleaned, client_id
+
+
+def _rate_check(key: str) -> None:
+    limit, window = RATE_LIMIT
+    key = f"kefu:rate:{key}:{int(time.time() // window)}"
+    if cache.get_or_set(key, 0, window * 2) >= limit:
+        raise ChatError("rate_limited", _("You are sending messages too fast. Please wait a few seconds."))
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window * 2)
+
+
+def _existing_in(scope, client_id: str) -> Message | None:
+    """Return the stored message with this client id in any of the scope's conversations (one query)."""
+    if not client_id:
+        return None
+    return Message.objects.select_related("conversation").filter(conversation__in=scope, client_id=client_id).first()
+
+
+def _customer_scope(visitor: Visitor | None, inbox: Inbox | None, customer: Customer | None):
+    """Return the conversations a new message of this customer may belong to: the visitor's, or theirs in that inbox."""
+    if visitor is not None:
+        return Conversation.objects.filter(visitor=visitor)
+    return Conversation.objects.filter(inbox=inbox, customer=customer, visitor__isnull=True)
+
+
+def customer_message_receive(
+    *,
+    body: object,
+    attachments: object = (),
+    client_id: object = "",
+    visitor: Visitor | None = None,
+    inbox: Inbox | None = None,
+    customer: Customer | None = None,
+) -> tuple[Message, bool]:
+    """Store a customer's message (a widget visitor's, or a customer's relayed through the channel API).
+
+    Return it and whether it is new (False: a resend of a stored one). A first message opens
+    a conversation and gets the greeting at once; a message in a resolved conversation
+    reopens it; an unanswered conversation enters its team's queue.
+    """
+    if visitor is not None:
+        inbox, customer = visitor.inbox, visitor.customer
+    if inbox is None or customer is None:
+        raise ValueError("a visitor, or an inbox and a customer, are required")
+    body, attachments, client_id = message_content_clean(body, list(attachments) if isinstance(attachments, tuple) else attachments, client_id)
+    scope = _customer_scope(visitor, inbox, customer)
+    duplicate = _existing_in(scope, client_id)
+    if duplicate:
+        return duplicate, False
+    _rate_check(f"visitor:{visitor.key.hex}" if visitor else f"customer:{customer.pk}:{inbox.pk}")
+    try:
+        message = _customer_message_store(visitor=visitor, inbox=inbox, customer=customer, body=body, attachments=attachments, client_id=client_id)
+        return message, True
+    except IntegrityError:  # the same client id raced in from another connection
+        duplicate = _existing_in(scope, client_id)
+        if duplicate:
+            return duplicate, False
+        raise
+
+
+def _customer_message_store(
+    *, visitor: Visitor | None, inbox: Inbox, customer: Customer, body: str, attachments: list[dict], client_id: str
+) -> Message:
+    from .routing import conversation_enqueue
+
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            _customer_scope(visitor, inbox, customer)
+            .select_for_update(of=("self",))
+            .select_related("inbox", "customer", "team", "assignee", "visitor")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if current is None:
+            conversation = Conversation.objects.create(
+                inbox=inbox,
+                customer=customer,
+                visitor=visitor,
+                team_id=_default_team_id(inbox),
+                created_at=now,
+                last_activity_at=now,
+            )
+            conversation = conversation_locked(conversation.pk)
+            event_record(conversation, ConversationAction.CREATED, channel=inbox.channel)
+        else:
+            conversation = current
+        changed = current is None  # the summary agents and the visitor hold changes beyond the counters
+        if conversation.status == ConversationStatus.RESOLVED:
+            conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
+            Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN, resolved_at=None)
+            event_record(conversation, ConversationAction.REOPENED, by="customer")
+            changed = True
+        message = message_append(conversation, sender_kind=SenderKind.CUSTOMER, body=body, attachments=attachments, client_id=client_id)
+        new_wait = conversation.waiting_since is None
+        first = conversation.first_customer_message_at is None
+        updates = {}
+        if first:
+            conversation.first_customer_message_at = message.created_at
+            updates["first_customer_message_at"] = message.created_at
+        if new_wait:
+            conversation.waiting_since = message.created_at
+            updates["waiting_since"] = message.created_at
+        if updates:
+            Conversation.objects.filter(pk=conversation.pk).update(**updates)
+        if first:
+            greeting_send(conversation)
+        if conversation.assignee_id is None and conversation.queued_at is None:
+            conversation_enqueue(conversation)
+            changed = True
+        if changed or new_wait:  # otherwise message.created tells the clients everything (last message, unread)
+            conversation_publish(conversation)
+        if new_wait:
+            _holding_schedule(conversation)
+    return message
+
+
+def _default_team_id(inbox) -> int | None:
+    options = InboxOptions.of(inbox)
+    if options.default_team_id:
+        return options.default_team_id
+    return inbox.teams.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _holding_schedule(conversation: Conversation) -> None:
+    from ..tasks import conversation_holding_check
+
+    delay = InboxOptions.of(conversation.inbox).holding_after_seconds
+    waiting_since = conversation.waiting_since.isoformat()
+    transaction.on_commit(lambda: conversation_holding_check.schedule((conversation.pk, waiting_since), delay=delay))
+
+
+def holding_send_if_unanswered(*, conversation_id: int, waiting_since: str) -> Message | None:
+    """Send the holding message if the customer has waited since then with no agent reply; at most once per wait."""
+    with transaction.atomic():
+        conversation = conversation_locked(conversation_id)
+        if conversation.waiting_since is None or conversation.waiting_since.isoformat() != waiting_since:
+            return None
+        if conversation.status == ConversationStatus.RESOLVED or not InboxOptions.of(conversation.inbox).is_open():
+            return None
+        if conversation.events.filter(action=ConversationAction.HOLDING, params__waiting_since=waiting_since).exists():
+            return None
+        from .greeting import holding_text
+
+        message = message_append(conversation, sender_kind=SenderKind.SYSTEM, body=holding_text(conversation))
+        event_record(conversation, ConversationAction.HOLDING, waiting_since=waiting_since)
+        return message
+
+
+def agent_message_send(
+    *, conversation: Conversation, agent: User, body: object, attachments: object = (), client_id: object = "", private: bool = False
+) -> tuple[Message, bool]:
+    """Store an agent's reply or private note; replying to a queued conversation claims it."""
+    from .routing import conversation_visible_to_agent
+
+    body, attachments, client_id = message_content_clean(body, list(attachments) if isinstance(attachments, tuple) else attachments, client_id)
+    scope = Conversation.objects.filter(pk=conversation.pk)
+    duplicate = _existing_in(scope, client_id)
+    if duplicate:
+        return duplicate, False
+    if not conversation_visible_to_agent(conversation, agent):
+        raise ChatError("not_found", _("This conversation does not exist or is not yours to see."))
+    try:
+        with transaction.atomic():
+            conversation = conversation_locked(conversation.pk)
+            if not private:
+                _check_may_reply(conversation, agent)
+            message = message_append(
+                conversation, sender_kind=SenderKind.AGENT, sender_user=agent, body=body, attachments=attachments, client_id=client_id, is_private=bool(private)
+            )
+            if not private and _after_agent_reply(conversation, message):
+                conversation_publish(conversation)
+            return message, True
+    except IntegrityError:
+        duplicate = _existing_in(scope, client_id)
+        if duplicate:
+            return duplicate, False
+        raise
+
+
+def _check_may_reply(conversation: Conversation, agent: User) -> None:
+    from .routing import assignment_apply
+
+    if conversation.assignee_id == agent.pk or agent.is_supervisor_or_admin:
+        return
+    if conversation.assignee_id is None:
+        assignment_apply(conversation, agent, action=ConversationAction.CLAIMED, actor=agent)
+        return
+    raise ChatError("forbidden", _("This conversation is served by %(agent)s.") % {"agent": conversation.assignee})
+
+
+def _after_agent_reply(conversation: Conversation, message: Message) -> bool:
+    """Record the reply: the wait ends, unread clears, first response times are set; say whether anything changed."""
+    updates = {}
+    if conversation.waiting_since is not None:
+        updates["waiting_since"] = None
+    if conversation.unread_count:
+        updates["unread_count"] = 0
+    if conversation.first_agent_response_at is None:
+        updates["first_agent_response_at"] = message.created_at
+    if conversation.first_response_at is None:
+        updates["first_response_at"] = message.created_at
+    if conversation.status == ConversationStatus.RESOLVED:
+        updates.update(status=ConversationStatus.OPEN, resolved_at=None)
+    if not updates:  # a reply in a conversation already answered: nothing to write
+        return False
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    for key, value in updates.items():
+        setattr(conversation, key, value)
+    return True
+
+
+def message_send(
+    *,
+    conversation: Conversation,
+    sender_kind: str,
+    body: str,
+    sender_user: User | None = None,
+    attachments: Sequence[dict] = (),
+    is_private: bool = False,
+    client_id: str = "",
+) -> Message:
+    """Post a message from another part of Kefu (bot, follow-up, incident notice) into a conversation."""
+    with transaction.atomic():
+        conversation = conversation_locked(conversation.pk)
+        existing = _existing_in(Conversation.objects.filter(pk=conversation.pk), client_id)
+        if existing:
+            return existing
+        message = message_append(
+            conversation, sender_kind=sender_kind, body=body, sender_user=sender_user, attachments=list(attachments), is_private=is_private, client_id=client_id
+        )
+        if sender_kind in (SenderKind.AGENT, SenderKind.BOT) and not is_private and conversation.first_response_at is None:
+            Conversation.objects.filter(pk=conversation.pk).update(first_response_at=message.created_at)
+        return message
+
+
+def conversation_read(*, conversation: Conversation, agent: User, seq: int) -> None:
+    """Clear, once the agent saw everything up to seq, the unread count of the conversation they serve."""
+    if conversation.assignee_id in (None, agent.pk) and conversation.unread_count:
+        Conversation.objects.filter(pk=conversation.pk, last_seq__lte=seq).update(unread_count=0)
