@@ -31,6 +31,8 @@ class ForbiddenCategory(models.TextChoices):
     DENIAL = "denial", _("Denial")  # 否定语
     SPITE = "spite", _("Spite")  # 斗气语
     EXAGGERATION = "exaggeration", _("Exaggeration")  # 夸大产品信息
+    BLAME = "blame", _("Blaming the customer")  # 推责语: implying the customer is at fault
+    REFUSAL = "refusal", _("Outright refusal")  # 拒绝语: refusing without an alternative
 
 
 class ObjectionKind(models.TextChoices):
