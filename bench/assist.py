@@ -28,14 +28,13 @@ import sys
 import time
 from pathlib import Path
 
+from bench.results import cpu_model, section_write
+
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 REVIEWS = ROOT.parent / "shared" / "data" / "reviews_sentiment_dev.csv"
-SECTION_START = "<!-- bench.assist:start -->"
-SECTION_END = "<!-- bench.assist:end -->"
 SEED = 20261123
 
 BRANDS = ["翼龙", "星河", "云帆", "青禾", "北辰", "木棉", "蓝鲸", "白鹭", "赤兔", "金桔", "银杏", "紫竹"]
@@ -364,14 +363,7 @@ def bench_tfidf(faq: list[dict], queries: list[tuple[str, int]]) -> dict:
 
 
 def _machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()}
 
 
@@ -455,18 +447,6 @@ def pipe_messages(result: dict) -> str:
     return f"{result['pipeline_result']['messages']:,}"
 
 
-def _write_results(text: str) -> None:
-    section = f"{SECTION_START}\n{text.rstrip()}\n{SECTION_END}\n"
-    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in existing and SECTION_END in existing:
-        before, rest = existing.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = existing.rstrip() + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="kefu bench assist", description=__doc__.splitlines()[0])
     parser.add_argument("--faq", type=int, default=10_000, help="synthetic FAQ entries loaded")
@@ -495,7 +475,7 @@ def main(argv: list[str] | None = None) -> dict:
     result["sentiment"] = bench_sentiment_baseline(args.reviews) if args.reviews else {"skipped": "--reviews 0"}
     text = render(result, args)
     if not args.no_results:
-        _write_results(text)
+        section_write("assist", text)
     if args.json:
         flat = {
             "p50_ms": result["pipeline"]["p50_ms"],

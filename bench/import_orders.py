@@ -25,13 +25,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.results import RESULTS, cpu_model, section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 POSTGRES_DATABASE = "kefu_bench"
-SECTION_START = "<!-- bench.import_orders:start -->"
-SECTION_END = "<!-- bench.import_orders:end -->"
 
 HEADER = [
     "订单编号", "买家会员名", "买家支付宝账号", "支付单号", "买家应付货款", "买家应付邮费", "总金额", "买家实际支付金额",
@@ -244,14 +243,7 @@ def _run_child(database: str, path: Path, mode: str) -> dict:
 
 
 def _machine(postgres_version: str | None) -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     import django
 
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "django": django.get_version(),
@@ -262,18 +254,6 @@ def _postgres_version(number: int | None) -> str | None:
     if not number:
         return None
     return f"{number // 10000}.{number % 10000}"
-
-
-def _write_results(text: str) -> None:
-    section = f"{SECTION_START}\n{text.rstrip()}\n{SECTION_END}\n"
-    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in existing and SECTION_END in existing:
-        before, rest = existing.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = existing.rstrip() + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -367,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(text)
     if not args.no_results:
-        _write_results(text)
+        section_write("import_orders", text)
         print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 

@@ -25,13 +25,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.results import cpu_model, section_write
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 POSTGRES_DATABASE = "kefu_bench_tickets"
-SECTION_START = "<!-- bench.tickets:start -->"
-SECTION_END = "<!-- bench.tickets:end -->"
 TARGET_MS = 100
 BATCH = 5000
 
@@ -314,32 +313,13 @@ def _run_child(database: str, url: str | None, rows: int, runs: int) -> dict:
 
 
 def _machine(postgres: str) -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     import django
 
     return (
         f"{cpu}, {os.cpu_count()} cores; {platform.platform()}; Python {platform.python_version()}, Django {django.get_version()}, "
         f"SQLite {sqlite3.sqlite_version}, PostgreSQL {postgres}"
     )
-
-
-def _write_results(text: str) -> None:
-    section = f"{SECTION_START}\n{text.rstrip()}\n{SECTION_END}\n"
-    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in existing and SECTION_END in existing:
-        before, rest = existing.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = existing.rstrip() + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -387,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_results:
-        _write_results(text)
+        section_write("tickets", text)
 
 
 if __name__ == "__main__":
