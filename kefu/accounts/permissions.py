@@ -25,6 +25,8 @@ class Capability(StrEnum):
     REFUND_APPROVE = "refund.approve"  # approve refunds and compensation above the agents' limit
     COMPENSATION_POLICY_WRITE = "compensation_policy.write"  # edit compensation rules
     ROUTING_WRITE = "routing.write"  # set chat inboxes' business hours, greeting and timers, and teams' routing
+    KNOWLEDGE_WRITE = "knowledge.write"  # manage the FAQ, phrase library, forbidden-phrase rules and objection scripts
+    TICKET_SETTINGS_WRITE = "ticket_settings.write"  # edit SLA policies, business calendars and holidays, follow-up and incident settings
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -45,6 +47,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.REFUND_APPROVE,
             Capability.COMPENSATION_POLICY_WRITE,
             Capability.ROUTING_WRITE,
+            Capability.KNOWLEDGE_WRITE,
+            Capability.TICKET_SETTINGS_WRITE,
         }
     ),
     Role.AGENT: frozenset(
@@ -87,6 +91,8 @@ def _denied_message(capability: Capability) -> str:
         Capability.REFUND_APPROVE: _("Only supervisors and administrators may approve this amount."),
         Capability.COMPENSATION_POLICY_WRITE: _("Only supervisors and administrators may edit compensation rules."),
         Capability.ROUTING_WRITE: _("Only supervisors and administrators may change chat settings and routing."),
+        Capability.KNOWLEDGE_WRITE: _("Only supervisors and administrators may manage the knowledge base."),
+        Capability.TICKET_SETTINGS_WRITE: _("Only supervisors and administrators may change SLA policies, business calendars and after-sales settings."),
     }
     return messages[capability]
 

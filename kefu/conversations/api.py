@@ -67,7 +67,7 @@ def conversation_get(request: HttpRequest, conversation_id: int):
 
 
 @router.get("/conversations/{conversation_id}/messages", response=list[MessageOut], summary="Read messages")
-def conversation_messages(request: HttpRequest, conversation_id: int, after_seq: int = 0, limit: int = 500):
+def conversation_messages(request: HttpRequest, conversation_id: int, after_seq: int = Query(0, le=2**63 - 1), limit: int = 500):
     """Return messages with seq above `after_seq`, in order, at most `limit` (≤ 500); private notes included."""
     conversation = _conversation(request, conversation_id)
     rows = selectors.messages_after(conversation, max(after_seq, 0), include_private=True, limit=min(max(limit, 1), 500))

@@ -86,9 +86,9 @@ class ConversationOut(Schema):
 
 class ConversationFilters(Schema):
     status: ConversationStatus | None = None
-    inbox: int | None = Field(None, description="Inbox id")
-    assignee: int | None = Field(None, description="Agent id")
-    customer: int | None = Field(None, description="Customer id")
+    inbox: int | None = Field(None, ge=1, le=2**63 - 1, description="Inbox id")
+    assignee: int | None = Field(None, ge=1, le=2**63 - 1, description="Agent id")
+    customer: int | None = Field(None, ge=1, le=2**63 - 1, description="Customer id")
     updated_since: Moment | None = Field(None, description="Only conversations with activity since then")
 
 

@@ -55,6 +55,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("shipped_at", _("shipping time"), ("发货时间", "卖家发货时间", "出库时间", "shipped_at")),
     Column("delivered_at", _("receipt confirmation time"), ("确认收货时间", "签收时间", "完成时间", "交易完成时间", "delivered_at", "completed_at")),
     Column("closed_at", _("closing time"), ("订单关闭时间", "关闭时间", "取消时间", "closed_at")),
+    Column("promised_ship_by", _("promised shipping time"), ("承诺发货时间", "最晚发货时间", "约定发货时间", "承诺发货", "promised_ship_by", "ship_by")),
+    Column("promised_delivery_by", _("promised delivery time"), ("预计送达时间", "承诺送达时间", "预计到达时间", "预计到货时间", "承诺到货时间", "promised_delivery_by", "deliver_by")),
     Column("title", _("item title"), ("宝贝标题", "商品名称", "商品标题", "商品", "标题", "宝贝名称", "title", "item", "product_name")),
     Column("item_kinds", _("item kinds"), ("宝贝种类", "商品种类", "item_kinds")),
     Column("quantity", _("quantity"), ("宝贝数量", "商品数量", "数量", "购买数量", "订购数量", "quantity", "qty")),
@@ -62,8 +64,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("sku", _("merchant code"), ("商家编码", "商家编码-sku维度", "商家编码-商品维度", "商品编码", "外部系统编号", "商品货号", "sku")),
     Column("carrier", _("carrier"), ("物流公司", "快递公司", "承运商", "carrier", "logistics_company")),
     Column("tracking_number", _("tracking number"), ("物流单号", "快递单号", "运单号", "运单号码", "tracking_number", "tracking")),
-    Column("shipping_method", _("shipping method"), ("运送方式", "配送方式", "shipping_method")),
-    Column("shop", _("shop name"), ("店铺名称", "店铺", "shop", "shop_name")),
+    Column("shipping_method", _("shipping method"), ("运送方式", "物流方式", "配送方式", "shipping_method")),
+    Column("shop_name", _("shop name"), ("店铺名称", "店铺", "shop", "shop_name")),
 )  # fmt: skip
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (

@@ -31,13 +31,15 @@ ZERO = Decimal("0.00")
 _ORDER_TEXT = {  # field -> max length of the model field it fills
     "buyer": 128, "receiver_name": 64, "phone": 32, "telephone": 32, "address": 255, "province": 32, "city": 32,
     "district": 32, "street": 128, "buyer_message": 255, "seller_note": 255, "carrier": 32, "tracking_number": 64,
+    "payment_number": 64, "shipping_method": 32, "shop_name": 64,
 }  # fmt: skip
 _ORDER_AMOUNTS = ("goods_amount", "shipping_fee", "amount_due", "paid_amount", "discount", "refund_amount")
-_ORDER_MOMENTS = ("placed_at", "paid_at", "shipped_at", "delivered_at", "closed_at")
+_ORDER_MOMENTS = ("placed_at", "paid_at", "shipped_at", "delivered_at", "closed_at", "promised_ship_by", "promised_delivery_by")
 _UNPAID_STATUSES = {OrderStatus.UNPAID, OrderStatus.CLOSED}
 _UPDATE_FIELDS = [
     "platform", "customer", "status", "total_amount", "discount_amount", "shipping_fee", "paid_amount", "placed_at",
-    "paid_at", "shipped_at", "delivered_at", "completed_at", "closed_at", "carrier", "tracking_number",
+    "paid_at", "shipped_at", "delivered_at", "completed_at", "closed_at", "promised_ship_by", "promised_delivery_by",
+    "carrier", "tracking_number", "shipping_method", "payment_number", "shop_name",
     "receiver_name", "receiver_phone", "shipping_address", "buyer_message", "seller_note", "updated_at",
 ]  # fmt: skip
 
@@ -152,8 +154,13 @@ class OrderImporter(Importer):
             "delivered_at": delivered_at,
             "completed_at": delivered_at if status == OrderStatus.COMPLETED else None,
             "closed_at": merged.get("closed_at") if status in (OrderStatus.CLOSED, OrderStatus.REFUNDED) else None,
+            "promised_ship_by": merged.get("promised_ship_by"),
+            "promised_delivery_by": merged.get("promised_delivery_by"),
             "carrier": merged.get("carrier", ""),
             "tracking_number": merged.get("tracking_number", ""),
+            "shipping_method": merged.get("shipping_method", ""),
+            "payment_number": merged.get("payment_number", ""),
+            "shop_name": merged.get("shop_name", ""),
             "receiver_name": merged.get("receiver_name", ""),
             "receiver_phone": merged.get("phone") or merged.get("telephone", ""),
             "shipping_address": address[:255],

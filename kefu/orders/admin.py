@@ -46,8 +46,8 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
     inlines = (OrderItemInline,)
     list_per_page = 50
     fieldsets = (
-        (None, {"fields": ("number", "platform", "customer", "status")}),
-        (_("Amounts"), {"fields": ("total_amount", "discount_amount", "shipping_fee", "paid_amount")}),
+        (None, {"fields": ("number", "platform", "shop_name", "customer", "status")}),
+        (_("Amounts"), {"fields": ("total_amount", "discount_amount", "shipping_fee", "paid_amount", "payment_number")}),
         (
             _("Times"),
             {
@@ -56,6 +56,7 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "paid_at",
                     "promised_ship_by",
                     "shipped_at",
+                    "promised_delivery_by",
                     "delivered_at",
                     "completed_at",
                     "closed_at",
@@ -64,7 +65,7 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ),
         (
             _("Shipping"),
-            {"fields": ("carrier", "tracking_number", "receiver_name", "receiver_phone", "shipping_address")},
+            {"fields": ("shipping_method", "carrier", "tracking_number", "receiver_name", "receiver_phone", "shipping_address")},
         ),
         (_("Notes"), {"fields": ("buyer_message", "seller_note")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),

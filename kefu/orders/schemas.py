@@ -45,6 +45,10 @@ class OrderCreateIn(Schema):
     completed_at: Moment | None = None
     closed_at: Moment | None = None
     promised_ship_by: Moment | None = None
+    promised_delivery_by: Moment | None = Field(None, description="The arrival promised to the buyer (预计送达时间); delay compensation counts from it")
+    payment_number: str = Field("", max_length=64, description="The payment platform's number (支付单号)")
+    shop_name: str = Field("", max_length=64, description="The platform shop the order was placed in (店铺名称)")
+    shipping_method: str = Field("", max_length=32, description="运送方式, e.g. 快递, EMS, 自提")
     carrier: str = Field("", max_length=32)
     tracking_number: str = Field("", max_length=64)
     receiver_name: str = Field("", max_length=64)
@@ -69,6 +73,9 @@ class OrderPatchIn(Schema):
     completed_at: Moment | None = None
     closed_at: Moment | None = None
     promised_ship_by: Moment | None = None
+    promised_delivery_by: Moment | None = None
+    payment_number: str = Field(None, max_length=64)
+    shipping_method: str = Field(None, max_length=32)
     seller_note: str = Field(None, max_length=255)
 
 
@@ -101,6 +108,10 @@ class OrderOut(Schema):
     completed_at: datetime.datetime | None
     closed_at: datetime.datetime | None
     promised_ship_by: datetime.datetime | None
+    promised_delivery_by: datetime.datetime | None
+    payment_number: str
+    shop_name: str
+    shipping_method: str
     carrier: str
     tracking_number: str
     receiver_name: str

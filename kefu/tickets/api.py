@@ -2,7 +2,10 @@
 
 Agents see and change the tickets of their teams (others answer 404); giving a ticket to
 someone else, approving money above the agents' limit and editing compensation rules need a
-supervisor or an administrator (403).
+supervisor or an administrator (403). Returns, refunds and compensations opened on a ticket
+follow that ticket's team; those opened on the order alone are order data every role reads.
+A conversation, ticket or return named in a body is looked up as the caller sees it: another
+team's answers 422 like an unknown id, and nothing is written.
 """
 
 from typing import Any
@@ -19,6 +22,7 @@ from kefu.accounts.api_auth import request_actor
 from kefu.accounts.models import Team, User
 from kefu.api_pagination import KefuPagination
 from kefu.conversations.models import Conversation
+from kefu.conversations.selectors import conversations_visible_to
 from kefu.customers.models import Customer
 from kefu.knowledge.models import AfterSalesRule
 from kefu.orders import services as order_services
@@ -61,13 +65,17 @@ refunds = Router(tags=["refunds"])
 compensations = Router(tags=["compensation"])
 
 
+def _does_not_exist(field: str, pk: int) -> ValidationError:
+    return ValidationError({field: [ValidationError(_("%(id)s does not exist.") % {"id": pk}, code="does_not_exist")]})
+
+
 def _existing(model: type[Model], pk: int | None, field: str, **filters: Any) -> Any:
     """Load a row named in the request body, or answer 422 for that field."""
     if pk is None:
         return None
     row = model._default_manager.filter(pk=pk, **filters).first()
     if row is None:
-        raise ValidationError({field: [ValidationError(_("%(id)s does not exist.") % {"id": pk}, code="does_not_exist")]})
+        raise _does_not_exist(field, pk)
     return row
 
 
@@ -90,12 +98,31 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]):
     return selectors.ticket_list(actor=request_actor(request), **filters.dict()).prefetch_related("items")
 
 
+def _conversation_in_body(actor: User, conversation_id: int | None) -> Conversation | None:
+    """Load a conversation named in a body as the workbench shows it: another team's answers like an unknown id (422)."""
+    if conversation_id is None:
+        return None
+    conversation = conversations_visible_to(actor).select_related("customer", "order").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise _does_not_exist("conversation_id", conversation_id)
+    return conversation
+
+
 @tickets.post("", response={201: TicketOut}, summary="Open a ticket")
 def ticket_create(request: HttpRequest, payload: TicketCreateIn):
-    """From a conversation (customer, order and the last messages filled in) or for a customer and order."""
+    """From a conversation (customer, order and the last messages filled in) or for a customer and order.
+
+    The conversation must be one the caller sees in the workbench; the order must be the
+    customer's and the items the order's. Otherwise 422 and nothing is created.
+    """
     actor = request_actor(request)
     data = payload.dict()
-    conversation = _existing(Conversation, data["conversation_id"], "conversation_id")
+    conversation = _conversation_in_body(actor, data["conversation_id"])
+    customer = _existing(Customer, data["customer_id"], "customer_id")
+    if conversation is not None and customer is not None and customer.pk != conversation.customer_id:
+        raise ValidationError(
+            {"conversation_id": [ValidationError(_("The conversation is with another customer."), code="conversation_not_customers")]}
+        )
     order = _existing(Order, data["order_id"], "order_id")
     items = list(OrderItem.objects.filter(pk__in=data["item_ids"]))
     if len(items) != len(set(data["item_ids"])):
@@ -116,9 +143,8 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn):
     if conversation is not None:
         ticket = services.ticket_create_from_conversation(conversation=conversation, order=order, **common)
     else:
-        if data["customer_id"] is None:
+        if customer is None:
             raise ValidationError({"customer_id": [ValidationError(_("This field is required."), code="required")]})
-        customer = _existing(Customer, data["customer_id"], "customer_id")
         ticket = services.ticket_create(customer=customer, order=order, channel="api", **common)
     return Status(201, _ticket_out(request, ticket.pk))
 
@@ -210,7 +236,7 @@ def _ticket_in_body(request: HttpRequest, ticket_id: int | None):
         return None
     ticket = selectors.ticket_list(actor=request_actor(request)).filter(pk=ticket_id).first()
     if ticket is None:
-        raise ValidationError({"ticket_id": [ValidationError(_("%(id)s does not exist.") % {"id": ticket_id}, code="does_not_exist")]})
+        raise _does_not_exist("ticket_id", ticket_id)
     return ticket
 
 
@@ -298,7 +324,7 @@ def refund_create(request: HttpRequest, payload: RefundIn):
     ticket = _ticket_in_body(request, payload.ticket_id)
     rma = selectors.returns_list(actor=request_actor(request), order_id=order.pk).filter(pk=payload.rma_id).first() if payload.rma_id else None
     if payload.rma_id and rma is None:
-        raise ValidationError({"rma_id": [ValidationError(_("%(id)s does not exist.") % {"id": payload.rma_id}, code="does_not_exist")]})
+        raise _does_not_exist("rma_id", payload.rma_id)
     refund = order_services.refund_issue(
         order=order, amount=payload.amount, actor=request_actor(request), reason=payload.reason, rma=rma, ticket=ticket, via="api"
     )

@@ -218,11 +218,23 @@ def sla_state(ticket: Ticket) -> Any:
 # --- returns, refunds and compensation (read with the order's permission) ----------------------
 
 
+def money_visibility(user: User | None) -> Q:
+    """Say which returns, refunds and compensations a user sees: those of tickets they see, and the order's own.
+
+    A row opened on a ticket follows that ticket's team, as on the ticket page: another team's
+    agent gets 404 for it. A row opened on the order alone (no ticket) is order data, which
+    every role that reads orders reads.
+    """
+    if user is None or user.is_supervisor_or_admin:
+        return Q()
+    return Q(ticket_id__isnull=True) | Q(ticket_id__in=Ticket.objects.filter(ticket_visibility(user)).values("pk"))
+
+
 def returns_list(*, actor: User | None, order_id: int | None = None, ticket_id: int | None = None, status: str | None = None) -> QuerySet:
     from kefu.orders.models import ReturnRequest
 
     permission_require(actor, Capability.ORDER_READ)
-    rmas = ReturnRequest.objects.select_related("order", "decline_rule").prefetch_related("items__order_item")
+    rmas = ReturnRequest.objects.filter(money_visibility(actor)).select_related("order", "decline_rule").prefetch_related("items__order_item")
     if order_id is not None:
         rmas = rmas.filter(order_id=order_id)
     if ticket_id is not None:
@@ -243,7 +255,7 @@ def refunds_list(*, actor: User | None, order_id: int | None = None, ticket_id: 
     from kefu.orders.models import Refund
 
     permission_require(actor, Capability.ORDER_READ)
-    refunds = Refund.objects.select_related("order", "requested_by", "approved_by")
+    refunds = Refund.objects.filter(money_visibility(actor)).select_related("order", "requested_by", "approved_by")
     if order_id is not None:
         refunds = refunds.filter(order_id=order_id)
     if ticket_id is not None:
@@ -264,7 +276,7 @@ def compensations_list(*, actor: User | None, order_id: int | None = None, ticke
     from kefu.orders.models import Compensation
 
     permission_require(actor, Capability.ORDER_READ)
-    compensations = Compensation.objects.select_related("order", "policy", "approved_by", "proposed_by")
+    compensations = Compensation.objects.filter(money_visibility(actor)).select_related("order", "policy", "approved_by", "proposed_by")
     if order_id is not None:
         compensations = compensations.filter(order_id=order_id)
     if ticket_id is not None:

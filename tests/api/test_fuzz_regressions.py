@@ -18,6 +18,10 @@ TOO_BIG = str(2**65)
         f"/api/v1/orders?customer_id={TOO_BIG}",
         f"/api/v1/customers?offset={TOO_BIG}",
         f"/api/v1/customers/1/notes?offset={TOO_BIG}",
+        f"/api/v1/conversations/1/messages?after_seq={TOO_BIG}",
+        f"/api/v1/conversations?inbox={TOO_BIG}",
+        f"/api/v1/conversations?assignee={TOO_BIG}",
+        f"/api/v1/conversations?customer={TOO_BIG}",
     ],
 )
 def test_a_number_beyond_the_database_range_is_refused(client_for_role, path):
