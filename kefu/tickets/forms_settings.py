@@ -37,7 +37,7 @@ class SlaPolicyForm(forms.Form):
     resolution_hours = _part(_("Resolution within (business hours)"), most=10_000)
     resolution_mins = _part(_("Resolution within (and business minutes)"), most=59, initial=0)
     warn_at_percent = forms.IntegerField(
-        label=_("Warn at (% of the time used)"), min_value=1, max_value=99, initial=80,
+        label=_("Warn at (percentage of the time used)"), min_value=1, max_value=99, initial=80,
         help_text=_("The assignee and the team lead are warned when this share of a target's business time is used."),
     )  # fmt: skip
     calendar = forms.ModelChoiceField(label=_("Business calendar"), queryset=BusinessCalendar.objects.order_by("name"), empty_label=None)
