@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
@@ -56,3 +57,14 @@ def order_get(*, actor: User | None, order_id: int | None = None, number: str | 
             raise Http404(_("Order %(id)s does not exist.") % {"id": order_id})
         raise Http404(_("No order has the number %(number)s.") % {"number": number})
     return order
+
+
+def order_days_late(order: Order, *, at: datetime.datetime | None = None) -> int | None:
+    """Say how many calendar days (shop time) the arrival is past its promise; None without a promise.
+
+    A parcel still on the way counts until ``at`` (now), as the compensation proposal does.
+    """
+    if order.promised_delivery_by is None:
+        return None
+    arrival = order.delivered_at or at or timezone.now()
+    return max((timezone.localtime(arrival).date() - timezone.localtime(order.promised_delivery_by).date()).days, 0)

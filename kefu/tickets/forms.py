@@ -140,6 +140,13 @@ class CompensationPolicyForm(forms.ModelForm):
         model = CompensationPolicy
         fields = ("name", "trigger", "min_days_late", "category", "carrier", "kind", "value", "max_amount", "requires_supervisor_above", "active")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from kefu.orders.enums import CompensationKind
+
+        self.fields["category"].empty_label = _("Any category")
+        self.fields["kind"].choices = CompensationKind.choices  # required: no empty "---------" choice
+
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         category = data.pop("category", None)

@@ -8,7 +8,7 @@ Poisson floor keeps a key whose past counts happen to be flat (std 0) from firin
 handful of tickets. A surge explained by a sharper one (the carriers' counts lifted by a
 wave of wrong-item tickets) is not raised twice. One incident stays open per (dimension,
 key); a growing surge updates it.
-The thresholds are the ``TicketSettings`` row, editable in the admin.
+The thresholds are the ``TicketSettings`` row: supervisors edit them on /tickets/settings/ (``ticket_settings_save``).
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def _title(surge: Surge) -> str:
         "count": surge.count,
         "what": incident_key_label(surge.dimension, surge.key),
         "hours": f"{hours:g}",
-        "usual": f"{surge.mean:.1f}",
+        "usual": f"{surge.mean:.1f}".removesuffix(".0"),  # "usually 0", "usually 1.5"
     }
 
 
@@ -363,6 +363,13 @@ def incident_message_customers(*, incident: Incident, body: str, actor: User | N
     with transaction.atomic():
         incident = _locked(incident)
         _refuse_if_resolved(incident)
+        # A second click, or a reload that posts again, must not send every customer the same words twice.
+        previous = incident.events.filter(action="customers_messaged").order_by("-created_at", "-id").first()
+        if previous is not None and previous.params.get("body") == body:
+            raise ValidationError(
+                {"body": [_("This message was already sent to the affected customers at %(time)s; write the news to add.")
+                          % {"time": timezone.localtime(previous.created_at).strftime("%Y-%m-%d %H:%M")}]},
+            )  # fmt: skip
         event = IncidentEvent.objects.create(incident=incident, actor=actor, action="customers_messaged", params={"body": body})
         tickets_by_customer: dict[int, Ticket] = {}
         for ticket in incident.tickets.select_related("customer", "conversation__inbox").order_by("-created_at"):

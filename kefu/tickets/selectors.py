@@ -16,7 +16,7 @@ from kefu.accounts.permissions import Capability, permission_require, user_can
 from kefu.knowledge.enums import ProblemType
 from kefu.knowledge.models import Playbook
 
-from .enums import ChecklistSection, ComplaintCause, TicketType
+from .enums import ChecklistSection, ComplaintCause, TicketStatus, TicketType
 from .models import ChecklistTick, SavedView, Ticket, TicketComment, TicketEvent
 from .transitions import OPEN_STATUSES
 
@@ -242,6 +242,13 @@ def returns_list(*, actor: User | None, order_id: int | None = None, ticket_id: 
     if status:
         rmas = rmas.filter(status=status)
     return rmas.order_by("-created_at", "-id")
+
+
+def archived_ticket_numbers(ticket_ids) -> dict[int, str]:
+    """Return the numbers of the closed (archived) tickets among ``ticket_ids``, by id."""
+    if not ticket_ids:
+        return {}
+    return dict(Ticket.objects.filter(pk__in=ticket_ids, status=TicketStatus.CLOSED).values_list("pk", "number"))
 
 
 def return_get(*, actor: User | None, rma_id: int):

@@ -1,7 +1,7 @@
 """The customer's public follow-up page (回访): no sign-in, the signed link is the key."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,8 +14,8 @@ RATINGS = (5, 4, 3, 2, 1)
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     visit = follow_up_from_token(token)
-    if visit is None:
-        raise Http404
+    if visit is None:  # a forged, cut or very old link: say so to the customer, in their language
+        return render(request, "tickets/followup/invalid.html", {}, status=404)
     context = {"visit": visit, "ticket": visit.ticket, "ratings": RATINGS, "errors": {}, "values": {}}
     if visit.answered_at is not None:
         return render(request, "tickets/followup/thanks.html", context)

@@ -76,6 +76,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for ticket in tickets:
         ticket.detail_url = ticket_url(ticket)
     customers = incident_customers(incident)
+    events = list(incident.events.select_related("actor").order_by("created_at", "id"))
     context = {
         "incident": incident,
         "key_label": incident_key_label(incident.dimension, incident.key),
@@ -83,9 +84,10 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": list(incident.orders.select_related("customer").order_by("-placed_at")[:500]),
         "customer_count": len(customers),
         "reach": customers_reach(customers),
-        "events": list(incident.events.select_related("actor").order_by("created_at", "id")),
+        "events": events,
         "contacts": list(IncidentContact.objects.filter(incident=incident).select_related("customer").order_by("-id")[:500]),
-        "default_message": _default_message(incident),
+        "last_message": next((event for event in reversed(events) if event.action == "customers_messaged"), None),
+        "default_message": "" if any(event.action == "customers_messaged" for event in events) else _default_message(incident),
         "is_resolved": incident.status == IncidentStatus.RESOLVED,
     }
     return render(request, "tickets/incidents/detail.html", context)

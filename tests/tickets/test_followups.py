@@ -170,6 +170,16 @@ def test_reopening_by_an_agent_cancels_the_visit(agent, presale_team):
     assert Client().get(f"/tickets/followup/{follow_up_token(visit)}/").status_code == 410
 
 
+def test_a_forged_or_cut_link_gets_a_designed_page_in_the_customers_language(agent, presale_team):
+    ticket = resolved_ticket(agent=agent, team=presale_team, customer=customer_factory(email="lin@example.com"))
+    visit = FollowUpVisit.objects.get(ticket=ticket)
+    run_due_visits(visit)
+    response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(f"/tickets/followup/{follow_up_token(visit)[:-3]}/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "data-followup-invalid" in page and "售后回访" in page and ticket.number not in page
+
+
 def test_the_page_refuses_forged_links_and_incomplete_answers(agent, presale_team):
     ticket = resolved_ticket(agent=agent, team=presale_team, customer=customer_factory(email="lin@example.com"))
     visit = FollowUpVisit.objects.get(ticket=ticket)

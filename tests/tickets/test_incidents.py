@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import include, path
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kefu.catalog.models import Product
 from kefu.conversations.models import Conversation, Message
@@ -21,7 +21,9 @@ from kefu.inboxes.models import Inbox
 from kefu.orders.models import Order
 from kefu.tickets.enums import TicketType
 from kefu.tickets.incidents import (
+    Surge,
     _threshold,
+    _title,
     incident_acknowledge,
     incident_message_customers,
     incident_resolve,
@@ -163,6 +165,14 @@ def test_a_surge_of_wrong_items_raises_one_incident(shop, supervisor, agent, dja
     assert list(incident.events.values_list("action", flat=True)) == ["raised", "grown"]
 
 
+@pytest.mark.parametrize(("mean", "usual"), [(0.0, "0"), (1.5, "1.5"), (2.04, "2")])
+def test_the_title_says_the_usual_count_without_a_useless_decimal(mean, usual):
+    surge = Surge(dimension="cause", key=TicketType.WRONG_OR_MISSING, count=30, mean=mean, std=0.0, threshold=8.0,
+                  window_start=NOW - dt.timedelta(hours=2), window_end=NOW, ticket_ids=())  # fmt: skip
+    with translation.override("en"):
+        assert _title(surge) == f"30 tickets about Wrong or missing item in 2 hours (usually {usual})"
+
+
 def test_ordinary_days_stay_quiet(shop):
     shop.ordinary_days(days=35)
     for day in range(7):
@@ -219,6 +229,32 @@ def test_one_message_reaches_every_affected_customer_on_their_channel(incident, 
     assert set(IncidentContact.objects.values_list("channel", flat=True)) == set(CustomerChannel.values)
     incident.refresh_from_db()
     assert (incident.status, incident.owner) == (IncidentStatus.COMMUNICATING, supervisor)
+
+
+def test_the_same_message_is_not_sent_twice_but_news_is(incident, supervisor, django_capture_on_commit_callbacks):
+    body = "亲，非常抱歉：仓库系统故障导致部分订单配错了货，我们会尽快为您补发。"
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_message_customers(incident=incident, body=body, actor=supervisor)
+    contacts = IncidentContact.objects.count()
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        incident_message_customers(incident=incident, body=f"  {body} ", actor=supervisor)  # a second click on the same form
+    sent_at = timezone.localtime(incident.events.get(action="customers_messaged").created_at).strftime("%Y-%m-%d %H:%M")
+    assert refused.value.message_dict == {"body": [f"This message was already sent to the affected customers at {sent_at}; write the news to add."]}
+    assert (IncidentContact.objects.count(), incident.events.filter(action="customers_messaged").count()) == (contacts, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_message_customers(incident=incident, body="补发的正确商品已全部寄出，请留意物流。", actor=supervisor)
+    assert (IncidentContact.objects.count(), incident.events.filter(action="customers_messaged").count()) == (2 * contacts, 2)
+
+
+def test_after_a_message_the_page_offers_an_empty_box_for_news(incident, supervisor, django_capture_on_commit_callbacks):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(supervisor)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "data-last-message" not in page and "我们正在全力处理" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_message_customers(incident=incident, body="亲，非常抱歉，我们正在处理。", actor=supervisor)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "data-last-message" in page and "我们正在全力处理" not in page
 
 
 def test_only_supervisors_handle_incidents(incident, agent, supervisor):

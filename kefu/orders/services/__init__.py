@@ -30,9 +30,11 @@ from .refunds import (
     refund_issue,
 )
 from .returns import (
+    PARCEL_STEPS,
     RMA_ALLOWED,
     ReturnItemInput,
     rma_approve,
+    rma_archived_ticket_number,
     rma_complete,
     rma_decline,
     rma_inspect,
@@ -40,6 +42,7 @@ from .returns import (
     rma_mark_shipped_back,
     rma_receive,
     rma_request,
+    rma_ticket_move,
 )
 from .status import (
     PENDING_REASON,
@@ -73,7 +76,9 @@ __all__ = [
     "refund_available",
     "refund_decline",
     "refund_issue",
+    "PARCEL_STEPS",
     "rma_approve",
+    "rma_archived_ticket_number",
     "rma_complete",
     "rma_decline",
     "rma_inspect",
@@ -81,4 +86,5 @@ __all__ = [
     "rma_mark_shipped_back",
     "rma_receive",
     "rma_request",
+    "rma_ticket_move",
 ]

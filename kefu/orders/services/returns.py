@@ -1,6 +1,12 @@
 """Returns, exchanges and refund-only requests (RMA): request, decide, parcel back, inspection, resolution.
 
 Every step is audit-logged; the ticket the return belongs to is told through its timeline.
+
+A parcel can come back after its ticket was closed (archived). The parcel's own steps (sent
+back, received, inspected) are facts the warehouse records whatever the ticket's state: they
+are kept on the return and in the audit log only, and the archived ticket is left as it was.
+Decisions (approve, decline, complete with its money) are refused on an archived ticket's
+return until ``rma_ticket_move`` carries the return over to an open ticket of the same order.
 """
 
 from collections.abc import Sequence
@@ -28,7 +34,7 @@ from ..enums import (
 from ..models import Order, Refund, ReturnItem, ReturnRequest
 from .orders import _error
 from .refunds import refund_available, refund_issue
-from .timeline import _ticket_note, _ticket_of, _TicketRef, ticket_order_errors
+from .timeline import CLOSED, _ticket_note, _ticket_of, _TicketRef, ticket_order_errors
 
 RMA_ALLOWED: dict[str, frozenset[str]] = {
     ReturnStatus.REQUESTED: frozenset({ReturnStatus.APPROVED, ReturnStatus.DECLINED}),
@@ -39,6 +45,10 @@ RMA_ALLOWED: dict[str, frozenset[str]] = {
     ReturnStatus.DECLINED: frozenset(),
     ReturnStatus.COMPLETED: frozenset(),
 }
+
+# What happens to the parcel, recorded even when the ticket is archived (DOMAIN.md 9: it can arrive late).
+PARCEL_STEPS: frozenset[str] = frozenset({ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED, ReturnStatus.INSPECTED})
+FINISHED: frozenset[str] = frozenset({ReturnStatus.DECLINED, ReturnStatus.COMPLETED})
 
 
 class ReturnItemInput(TypedDict):
@@ -119,13 +129,58 @@ def _rma_move(rma: ReturnRequest, to_status: str, *, actor: User | None, via: st
                 % {"from": ReturnStatus(current.status).label, "to": ReturnStatus(to_status).label},
                 code="transition_not_allowed",
             )
+        archived = rma_archived_ticket_number(current)
+        if archived and to_status not in PARCEL_STEPS:
+            raise ValidationError(
+                _(
+                    "Ticket %(number)s of this return is closed (archived). The parcel can still be recorded as sent back, "
+                    "received and inspected; to approve, decline or complete the return, continue it on an open ticket of order %(order)s."
+                )
+                % {"number": archived, "order": current.order.number},
+                code="ticket_closed",
+            )
         if ReturnRequest.objects.filter(pk=current.pk, status=current.status).update(status=to_status, **updates) != 1:
             raise ValidationError(_("This return was changed meanwhile; reload and try again."), code="conflict")
         changes = {"status": [current.status, to_status]}
         changes.update({name: [None, str(value) if hasattr(value, "pk") else audit_value(value)] for name, value in updates.items()})
         current.refresh_from_db()
         audit_record(actor=actor, action=AuditAction.UPDATE, obj=current, changes=changes, via=via)
-        _ticket_note(current.ticket_id, "return_changed", actor, rma_id=current.pk, status=to_status)
+        if not archived:  # an archived ticket's timeline stays as it was closed
+            _ticket_note(current.ticket_id, "return_changed", actor, rma_id=current.pk, status=to_status)
+    return current
+
+
+def rma_archived_ticket_number(rma: ReturnRequest) -> str | None:
+    """Return the number of the return's ticket when that ticket is closed (archived), else None."""
+    if not rma.ticket_id:
+        return None
+    from kefu.tickets.models import Ticket
+
+    return Ticket.objects.filter(pk=rma.ticket_id, status=CLOSED).values_list("number", flat=True).first()
+
+
+def rma_ticket_move(*, rma: ReturnRequest, ticket: Any, actor: User | None, via: str = "") -> ReturnRequest:
+    """Carry a return whose ticket is archived over to an open ticket of the same order, where it can be decided and completed."""
+    permission_require(actor, Capability.RETURN_WRITE)
+    with transaction.atomic():
+        current = ReturnRequest.objects.select_for_update().select_related("order").get(pk=rma.pk)
+        if current.ticket_id == ticket.pk:
+            return current
+        errors = ticket_order_errors(ticket, current.order)
+        if errors:
+            raise ValidationError(errors)
+        if current.status in FINISHED:
+            raise ValidationError(
+                _("Return #%(id)s is finished (%(status)s).") % {"id": current.pk, "status": ReturnStatus(current.status).label}, code="finished"
+            )
+        previous = rma_archived_ticket_number(current)
+        if current.ticket_id and previous is None:
+            raise ValidationError(_("Return #%(id)s belongs to a ticket that is still open: continue it there.") % {"id": current.pk}, code="ticket_open")
+        ReturnRequest.objects.filter(pk=current.pk).update(ticket_id=ticket.pk)
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=current, changes={"ticket": [previous, ticket.number]}, via=via)
+        current.ticket_id = ticket.pk
+        note = _("carried over from ticket %(number)s") % {"number": previous} if previous else ""
+        _ticket_note(ticket.pk, "return_changed", actor, rma_id=current.pk, status=current.status, note=note)
     return current
 
 

@@ -75,5 +75,7 @@ def ticket_actions_for(user: User | None, ticket: Ticket) -> dict[str, bool]:
         "write": can_write and ticket.status != TicketStatus.CLOSED,
         "assign_others": user is None or user_can(user, Capability.TICKET_ASSIGN),
         "returns": can_write and ticket.status != TicketStatus.CLOSED and (user is None or user_can(user, Capability.RETURN_WRITE)),
+        # A return parcel can come back after the ticket is archived: its arrival and inspection are still recorded.
+        "parcel": can_write and (user is None or user_can(user, Capability.RETURN_WRITE)),
         "approve_money": user is None or user_can(user, Capability.REFUND_APPROVE),
     }

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.models import Team, User
 from kefu.accounts.permissions import Capability, user_can
 from kefu.knowledge.models import AfterSalesRule
+from kefu.orders import selectors as order_selectors
 from kefu.orders import services as order_services
 from kefu.orders.enums import CompensationStatus, RefundStatus, ReturnStatus
 
@@ -20,6 +22,17 @@ from .. import forms, selectors, services
 from ..enums import TicketChannel, TicketStatus
 from ..transitions import is_reopening, transitions_from
 from .flash import _errors_text, _form_or_error
+
+# The buttons say what they do, not the status they lead to ("已关闭" on a button reads as a state).
+TRANSITION_ACTIONS = {
+    TicketStatus.ASSIGNED: pgettext_lazy("ticket action", "Mark as assigned"),
+    TicketStatus.IN_PROGRESS: pgettext_lazy("ticket action", "Start handling"),
+    TicketStatus.WAITING_CUSTOMER: pgettext_lazy("ticket action", "Wait for the customer"),
+    TicketStatus.WAITING_CARRIER: pgettext_lazy("ticket action", "Wait for carrier or warehouse"),
+    TicketStatus.RESOLVED: pgettext_lazy("ticket action", "Mark as resolved"),
+    TicketStatus.FOLLOW_UP: pgettext_lazy("ticket action", "Move to follow-up"),
+    TicketStatus.CLOSED: pgettext_lazy("ticket action", "Close and archive"),
+}
 
 
 @login_required
@@ -32,9 +45,16 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     # One query for the order's returns: this ticket's, and the others shown as a reminder.
     all_rmas = list(selectors.returns_list(actor=user, order_id=order.pk) if order else selectors.returns_list(actor=user, ticket_id=ticket.pk))
     rmas = [rma for rma in all_rmas if rma.ticket_id == ticket.pk]
+    if ticket.status != TicketStatus.CLOSED:
+        # Unfinished returns whose own ticket is archived are carried on here (a parcel can come back late).
+        archived = selectors.archived_ticket_numbers({rma.ticket_id for rma in all_rmas if rma.ticket_id and rma.ticket_id != ticket.pk})
+        for rma in all_rmas:
+            if rma.ticket_id in archived and rma.status not in (ReturnStatus.DECLINED, ReturnStatus.COMPLETED):
+                rma.carried_from = archived[rma.ticket_id]
+                rmas.append(rma)
     compensations = list(selectors.compensations_list(actor=user, ticket_id=ticket.pk))
     can_compensate = ticket.type in order_services.TICKET_TYPE_TRIGGER and order is not None
-    order_rmas = [rma for rma in all_rmas if rma.ticket_id != ticket.pk]
+    order_rmas = [rma for rma in all_rmas if rma not in rmas]
     context = {
         "ticket": ticket,
         "order": order,
@@ -44,7 +64,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "playbook": playbook,
         "checklist": selectors.ticket_checklist(ticket, playbook),
         "transitions": [
-            {"value": status, "label": _("Reopen") if is_reopening(ticket.status, status) else TicketStatus(status).label}
+            {"value": status, "label": _("Reopen") if is_reopening(ticket.status, status) else TRANSITION_ACTIONS.get(status, TicketStatus(status).label)}
             for status in transitions_from(ticket.status)
         ],
         "actions": actions,
@@ -53,6 +73,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "order_rmas": order_rmas,
         "refunds": list(selectors.refunds_list(actor=user, order_id=order.pk)) if order else [],
         "refundable": selectors.refundable_amount(order) if order else None,
+        "days_late": order_selectors.order_days_late(order) if order else None,
         "compensations": compensations,
         "can_propose": can_compensate and not any(c.status != CompensationStatus.DECLINED for c in compensations),
         "sla": selectors.sla_state(ticket),

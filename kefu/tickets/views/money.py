@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -20,12 +21,13 @@ from ..enums import TicketStatus
 from .flash import _errors_text
 
 
-def _money_action(request: HttpRequest, ticket_id: int, action, success: str) -> HttpResponse:
+def _money_action(request: HttpRequest, ticket_id: int, action, success: str, *, parcel_step: bool = False) -> HttpResponse:
+    """Run a money or return action from the ticket page; a parcel step is also allowed on an archived ticket."""
     ticket = selectors.ticket_get(actor=request.user, ticket_id=ticket_id)
-    if ticket.status == TicketStatus.CLOSED:
+    if ticket.status == TicketStatus.CLOSED and not parcel_step:
         messages.error(request, _("A closed ticket is archived and cannot be changed."))
         return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#money")
-    if not services.ticket_actions_for(request.user, ticket)["returns"]:
+    if not services.ticket_actions_for(request.user, ticket)["parcel" if parcel_step else "returns"]:
         raise PermissionDenied(_("Your role may not handle returns, refunds or compensation."))
     try:
         action(ticket)
@@ -58,6 +60,7 @@ def return_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 RMA_STEPS = {"approve", "decline", "ship_back", "receive", "inspect", "complete"}
+PARCEL_STEPS = {"ship_back", "receive", "inspect"}  # what happens to the parcel: recorded even once the ticket is archived
 
 
 @login_required
@@ -70,6 +73,9 @@ def return_step(request: HttpRequest, ticket_id: int, rma_id: int, step: str) ->
         rma = selectors.return_get(actor=request.user, rma_id=rma_id)
         if rma.ticket_id != ticket.pk and rma.order_id != ticket.order_id:
             raise Http404
+        if rma.ticket_id != ticket.pk and ticket.status != TicketStatus.CLOSED and order_services.rma_archived_ticket_number(rma):
+            # The return's own ticket is archived: this open ticket of the same order carries it on.
+            rma = order_services.rma_ticket_move(rma=rma, ticket=ticket, actor=request.user, via="web")
         if step == "approve":
             order_services.rma_approve(rma=rma, actor=request.user, via="web")
         elif step == "decline":
@@ -97,7 +103,11 @@ def return_step(request: HttpRequest, ticket_id: int, rma_id: int, step: str) ->
                 rma=rma, actor=request.user, resolution=form.cleaned_data["resolution"], refund_amount=form.cleaned_data["refund_amount"], via="web"
             )
 
-    return _money_action(request, ticket_id, act, _("Return updated."))
+    def act_together(ticket):
+        with transaction.atomic():  # carrying the return over and its step succeed or fail together
+            act(ticket)
+
+    return _money_action(request, ticket_id, act_together, _("Return updated."), parcel_step=step in PARCEL_STEPS)
 
 
 @login_required
