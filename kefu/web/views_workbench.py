@@ -32,6 +32,7 @@ from kefu.customers import selectors as customer_selectors
 from kefu.customers import services as customer_services
 from kefu.customers.masking import address_for, phone_for
 from kefu.customers.models import Customer
+from kefu.inboxes.options import InboxOptions
 from kefu.knowledge.enums import PhraseStage
 from kefu.knowledge.models import Phrase
 from kefu.orders import selectors as order_selectors
@@ -135,6 +136,7 @@ def _strings() -> dict[str, str]:
         "assigned_to": _("Handled by %(name)s"),
         "bot_answering": _("The bot is answering"),
         "remove": _("Remove"),
+        "image_preview": _("[Image]"),
         "new_notification": _("New notification"),
     }
 
@@ -198,6 +200,9 @@ def _latest_order(conversation: Conversation) -> Order | None:
 def _placeholders(conversation: Conversation, user) -> dict[str, str]:
     """Return the quick-phrase placeholder values known for this conversation ({name}, {order}…)."""
     values = {"name": payloads.customer_display_name(conversation.customer), "agent": str(user)}
+    hours = InboxOptions.of(conversation.inbox).hours_until_open()
+    if hours:  # /away says when the team is back
+        values["hours"] = str(hours)
     order = _latest_order(conversation)
     if order is not None:
         values["order"] = order.number

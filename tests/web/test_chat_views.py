@@ -298,3 +298,10 @@ def test_uploads_are_rate_limited_per_visitor(web_inbox, media_root):
 
 def test_upload_refuses_get(client, web_inbox):
     assert client.get("/chat/demo-web/upload").status_code == 405
+
+
+def test_chat_page_brings_its_own_icon_so_the_browser_asks_for_no_missing_favicon(client, web_inbox):
+    """Regression: every chat page logged a console error for GET /favicon.ico (404)."""
+    html = client.get(reverse("web:chat", args=[web_inbox.public_key])).content.decode()
+
+    assert re.search(r'<link rel="icon" href="data:image/svg\+xml,[^"]+">', html)

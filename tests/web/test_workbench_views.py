@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import AuditLog
@@ -12,6 +13,7 @@ from kefu.conversations.enums import ConversationStatus, SenderKind
 from kefu.conversations.models import Conversation, Message
 from kefu.customers.models import CustomerNote
 from kefu.inboxes.models import Inbox
+from kefu.inboxes.options import InboxOptions
 from kefu.knowledge.models import Phrase
 from tests.conftest import PASSWORD
 from tests.factories import customer_factory, order_factory, product_factory
@@ -252,9 +254,11 @@ def test_placeholders_come_from_the_customer_and_the_latest_order(conversation, 
     order = order_factory(customer=conversation.customer, number="T2026112300001", carrier="中通快递", tracking_number="ZT123456789")
     order.items.update(product=product)
 
+    hours = hours_until_open_around(conversation.inbox)
     body = logged_in(agent).get(reverse("web:workbench_conversation", args=[conversation.pk])).json()
 
     assert body["conversation"]["customer"]["returning"] is True  # she has an order: 回头客
+    assert body["placeholders"].pop("hours") in hours(), "the hours until the inbox opens again, for /away"
     assert body["placeholders"] == {
         "name": "张女士",
         "agent": "小美",
@@ -263,6 +267,46 @@ def test_placeholders_come_from_the_customer_and_the_latest_order(conversation, 
         "tracking": "ZT123456789",
         "product": "翼龙F40",
     }
+
+
+def hours_until_open_around(inbox):
+    """Return a check that gives the possible {hours} values: the hour may turn between two readings."""
+    before = str(InboxOptions.of(inbox).hours_until_open())
+
+    def values() -> set[str]:
+        return {before, str(InboxOptions.of(inbox).hours_until_open())}
+
+    return values
+
+
+def test_the_away_phrase_placeholder_says_in_how_many_hours_the_team_is_back(conversation, agent):
+    """Regression: /away (亲，客服暂时不在线，大约{hours}小时后回来…) was inserted with {hours} left in."""
+    conversation.inbox.settings = {"hours": {day: [["09:00", "10:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    conversation.inbox.save(update_fields=["settings"])
+    hours = hours_until_open_around(conversation.inbox)
+
+    body = logged_in(agent).get(reverse("web:workbench_conversation", args=[conversation.pk])).json()
+
+    assert body["placeholders"]["hours"] in hours()
+    assert 1 <= int(body["placeholders"]["hours"]) <= 24
+
+
+def test_the_history_tab_shows_an_image_only_conversation_as_an_image_not_the_internal_marker(conversation, agent, inbox, presale_team):
+    """Regression: the past-conversations tab showed the server's "[image]" preview in English."""
+    earlier = conversation_with(inbox, conversation.customer, team=presale_team, status=ConversationStatus.RESOLVED)
+    Conversation.objects.filter(pk=earlier.pk).update(last_message_preview="[image]")
+
+    response = logged_in(agent).get(reverse("web:workbench_customer_panel", args=[conversation.customer_id]), {"conversation": conversation.pk})
+
+    html = response.content.decode()
+    assert f'<span class="wb-past-body">{gettext("[Image]")}</span>' in html
+    assert ">[image]<" not in html
+
+
+def test_the_workbench_script_gets_the_image_preview_text(agent):
+    response = logged_in(agent).get(reverse("web:workbench"))
+
+    assert response.context["strings"]["image_preview"] == gettext("[Image]")
 
 
 def test_phrases_are_grouped_by_stage_in_the_stages_order(agent):

@@ -9,6 +9,7 @@
   var TOKEN_KEY = "kefu.visitor." + KEY;
   var PENDING_KEY = "kefu.pending." + KEY;
   var RATED_KEY = "kefu.rated." + KEY;
+  var VERIFIED_KEY = "kefu.verified." + KEY; // the visitor id that verified an order: hides "verify my order" after a reload
   var PING_MS = 20000;
   var PONG_TIMEOUT_MS = 50000;
   var MAX_BACKOFF_S = 15;
@@ -267,6 +268,7 @@
       store.set(TOKEN_KEY, frame.token);
     }
     state.visitor = frame.visitor || null;
+    if (state.visitor && store.get(VERIFIED_KEY) === String(state.visitor.id)) el.identifyBtn.hidden = true;
     if (frame.inbox) state.inbox = Object.assign({}, state.inbox, frame.inbox);
     var previous = state.conversation ? state.conversation.id : null;
     if (frame.conversation) setConversation(frame.conversation);
@@ -334,6 +336,7 @@
     el.identify.hidden = true;
     el.identifyBtn.setAttribute("aria-expanded", "false");
     el.identifyBtn.hidden = true;
+    if (state.visitor) store.set(VERIFIED_KEY, String(state.visitor.id));
     el.identify.reset();
     showNotice(t("identified", { name: (frame.customer && frame.customer.name) || "" }), false);
   }
@@ -709,9 +712,12 @@
 
   var stickToBottom = true;
   function keepAtBottom() { if (stickToBottom) el.list.scrollTop = el.list.scrollHeight; }
+  // A card (rating, identify), a notice or a phone's keyboard shrinks the list: keep the newest message in view.
+  el.list.addEventListener("scroll", function () { stickToBottom = nearBottom(); }, { passive: true });
+  if (window.ResizeObserver) new ResizeObserver(keepAtBottom).observe(el.list);
 
   function render(forceBottom) {
-    var wasAtBottom = nearBottom();
+    var wasAtBottom = stickToBottom || nearBottom(); // a card that just shrank the list must not unstick it
     var list = entries();
     var fragment = document.createDocumentFragment();
     var seen = new Set();
@@ -845,6 +851,7 @@
     if (!state.started) start();
     sendMessage(body, []);
     el.input.value = "";
+    toggleEmoji(false);
     autosize();
     stopTyping();
     el.input.focus();

@@ -15,6 +15,7 @@
   const PHRASE_STAGES = JSON.parse($("#wb-phrase-data").textContent);
   const CSRF = ($("input[name=csrfmiddlewaretoken]") || {}).value || "";
   const ME = CONFIG.me;
+  const IMAGE_PREVIEW = "[image]"; // the preview the server stores for a message with only images
   const PING_MS = 20000;
   const PENDING_KEY = "kefu.workbench.pending." + ME.id;
   const EMOJI = "😊 😄 😂 🙂 😉 😍 🥰 😘 🤗 🤔 😅 😭 😢 😔 😤 😮 👍 👌 🙏 👏 💪 🤝 ✌️ ❤️ 💖 🌹 🎉 🎁 ✨ 🔥 ✅ ❌ ⭐ 📦 🚚 💰 🧧 ☕ 🌙 ☀️".split(" ");
@@ -374,7 +375,7 @@
     const added = addMessage(message);
     const summary = state.summaries.get(id);
     if (summary) {
-      summary.last_message = { body: message.body || (message.attachments.length ? "[图片]" : ""), sender_kind: message.sender_kind, created_at: message.created_at };
+      summary.last_message = { body: message.body || (message.attachments.length ? IMAGE_PREVIEW : ""), sender_kind: message.sender_kind, created_at: message.created_at };
       summary.last_seq = Math.max(summary.last_seq || 0, message.seq);
       if (message.sender_kind === "customer" && id !== state.openId) summary.unread = (summary.unread || 0) + 1;
       updateRow(summary);
@@ -471,11 +472,21 @@
     $("#wb-presence-dot").className = "wb-dot " + presence;
   }
 
+  // The server tells only the tab that asked; the agent's other tabs of this browser hear it here.
+  const presenceChannel = "BroadcastChannel" in window ? new BroadcastChannel("kefu.workbench.presence." + ME.id) : null;
+  if (presenceChannel) {
+    presenceChannel.onmessage = (event) => {
+      if (event.data && typeof event.data.presence === "string" && !state.wantedPresence) showPresence(event.data.presence);
+    };
+  }
+
   function presenceRequest(wanted) {
     const before = state.presence;
     return request({ type: "presence.set", presence: wanted }, (reply) => {
-      if (reply.type === "result") showPresence(reply.presence || wanted);
-      else showPresence(before);
+      if (reply.type === "result") {
+        showPresence(reply.presence || wanted);
+        if (presenceChannel) presenceChannel.postMessage({ presence: state.presence });
+      } else showPresence(before);
       focusComposer();
     });
   }
@@ -553,7 +564,7 @@
     const current = s.id === state.openId;
     const customer = s.customer || {};
     const last = s.last_message || {};
-    const preview = last.body || "";
+    const preview = last.body === IMAGE_PREVIEW ? T.image_preview : last.body || "";
     const unread = !current && s.unread ? `<span class="wb-unread" title="${s.unread}">${s.unread > 99 ? "99+" : s.unread}</span>` : "";
     const time = waitBadge(s) || (s.last_activity_at ? `<span>${shortTime(s.last_activity_at)}</span>` : "");
     const assignee = s.assignee && s.assignee.id !== ME.id ? `<span class="wb-assignee">${escapeHtml(s.assignee.name)}</span>` : "";
@@ -756,9 +767,11 @@
     const show = (action, visible) => {
       $(`[data-action="${action}"]`).hidden = !visible;
     };
-    show("claim", !resolved && !mine);
-    show("transfer", !resolved);
-    show("resolve", !resolved);
+    // The server refuses these to an agent when a colleague serves the conversation (supervisors may transfer and resolve).
+    const mayAct = !s.assignee || mine || ME.supervisor;
+    show("claim", !resolved && !s.assignee);
+    show("transfer", !resolved && mayAct);
+    show("resolve", !resolved && mayAct);
     show("reopen", resolved);
     show("converted", s.conversion !== "converted");
     show("lost", s.conversion !== "not_converted");
