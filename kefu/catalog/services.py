@@ -11,6 +11,7 @@ from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import User
 from kefu.accounts.permissions import Capability, permission_require
 from kefu.accounts.services import audit_record, audit_value, field_changes
+from kefu.knowledge.assist_index import knowledge_changed
 
 from .models import Category, Product
 
@@ -78,6 +79,7 @@ def product_create(*, actor: User | None, fields: Mapping[str, Any], via: str = 
             product.save()
             changes = {name: [None, audit_value(value)] for name, value in cleaned.items()}
             audit_record(actor=actor, action=AuditAction.CREATE, obj=product, changes=changes, via=via, ip_address=ip_address)
+            knowledge_changed()  # product names, aliases and facts feed the assistant
     except IntegrityError as exc:
         raise _duplicate_sku(product.sku) from exc
     return product
@@ -97,6 +99,7 @@ def product_update(
             if changes:
                 product.save()
                 audit_record(actor=actor, action=AuditAction.UPDATE, obj=product, changes=changes, via=via, ip_address=ip_address)
+                knowledge_changed()  # product names, aliases and facts feed the assistant
     except IntegrityError as exc:
         raise _duplicate_sku(product.sku) from exc
     return product

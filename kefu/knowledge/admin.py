@@ -1,9 +1,16 @@
 """Admin for the knowledge base: FAQ, quick phrases, forbidden phrases and sales/after-sales playbooks."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from kefu.accounts.admin_audit import AuditedAdminMixin
+
+from .assist_index import knowledge_changed
 from .models import (
     AfterSalesRule,
     ClosingTechnique,
@@ -13,10 +20,27 @@ from .models import (
     Phrase,
     Playbook,
 )
+from .services import pattern_error
+
+
+class KnowledgeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Audit every admin change like the knowledge pages do, and tell every server process the knowledge changed."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        knowledge_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        knowledge_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        knowledge_changed()
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):
+class FaqEntryAdmin(KnowledgeAdmin):
     list_display = ("question", "category", "product", "enabled", "updated_at")
     list_filter = ("enabled", "category", "product")
     search_fields = ("question", "answer", "product__name", "product__sku")
@@ -28,7 +52,7 @@ class FaqEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Phrase)
-class PhraseAdmin(admin.ModelAdmin):
+class PhraseAdmin(KnowledgeAdmin):
     list_display = ("shortcut", "title", "stage", "body_excerpt", "sort_order", "enabled")
     list_display_links = ("shortcut", "title")
     list_filter = ("stage", "enabled")
@@ -40,8 +64,23 @@ class PhraseAdmin(admin.ModelAdmin):
         return Truncator(obj.body).chars(40)
 
 
+class ForbiddenRuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = ForbiddenRule
+        fields = "__all__"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("pattern"):
+            problem = pattern_error(data["pattern"], is_regex=bool(data.get("is_regex")))
+            if problem:
+                self.add_error("pattern", _("This regular expression cannot be used: %(error)s.") % {"error": problem})
+        return data
+
+
 @admin.register(ForbiddenRule)
-class ForbiddenRuleAdmin(admin.ModelAdmin):
+class ForbiddenRuleAdmin(KnowledgeAdmin):
+    form = ForbiddenRuleAdminForm
     list_display = ("pattern", "category", "is_regex", "rewrite_excerpt", "enabled")
     list_filter = ("category", "is_regex", "enabled")
     search_fields = ("pattern", "rewrite", "explanation")
@@ -53,7 +92,7 @@ class ForbiddenRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ObjectionScript)
-class ObjectionScriptAdmin(admin.ModelAdmin):
+class ObjectionScriptAdmin(KnowledgeAdmin):
     list_display = ("kind", "answer_excerpt", "sort_order")
     list_filter = ("kind",)
     search_fields = ("answer", "explanation")
@@ -65,7 +104,7 @@ class ObjectionScriptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosingTechnique)
-class ClosingTechniqueAdmin(admin.ModelAdmin):
+class ClosingTechniqueAdmin(KnowledgeAdmin):
     list_display = ("kind", "description_excerpt")
     search_fields = ("description",)
 
@@ -75,7 +114,7 @@ class ClosingTechniqueAdmin(admin.ModelAdmin):
 
 
 @admin.register(AfterSalesRule)
-class AfterSalesRuleAdmin(admin.ModelAdmin):
+class AfterSalesRuleAdmin(KnowledgeAdmin):
     list_display = ("code", "title", "time_limit_days", "enabled")
     list_filter = ("enabled",)
     search_fields = ("code", "title", "clause")
@@ -83,7 +122,7 @@ class AfterSalesRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(admin.ModelAdmin):
+class PlaybookAdmin(KnowledgeAdmin):
     list_display = ("problem", "title", "updated_at")
     search_fields = ("title",)
     readonly_fields = ("updated_at",)
