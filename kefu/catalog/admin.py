@@ -5,6 +5,8 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from kefu.knowledge.assist_index import knowledge_changed
+
 from .models import Category, Product
 
 
@@ -51,3 +53,16 @@ class ProductAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
+
+    # Product facts feed the assistant: every running process rebuilds its index after an edit here.
+    def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        knowledge_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        super().delete_model(request, obj)
+        knowledge_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        knowledge_changed()

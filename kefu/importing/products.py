@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from kefu.catalog.enums import StockState
 from kefu.catalog.models import Category, Product
+from kefu.knowledge.assist_index import knowledge_changed
 
 from . import cells
 from .cells import RowError
@@ -80,6 +81,7 @@ class ProductImporter(Importer):
         outcome.updated = sum(1 for sku in merged if sku in existing and existing[sku].updated_at < self.started_at)
         if self.dry_run or not merged:
             return outcome
+        knowledge_changed()  # product facts feed the assistant's suggestions
 
         names = {data["category"] for data in merged.values() if data["category"]}
         categories = dict(Category.objects.filter(name__in=names).values_list("name", "id")) if names else {}

@@ -1,9 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FaqCategory(models.TextChoices):
-    PRESALE = "presale", _("Pre-sale")  # 售前咨询
+    PRESALE = "presale", pgettext_lazy("faq category", "Pre-sale")  # 售前咨询 (not 预售, a stock state)
     PRODUCT = "product", _("Product")  # 产品问题
     BARGAINING = "bargaining", _("Bargaining")  # 议价
     PAYMENT = "payment", _("Payment")  # 支付

@@ -352,3 +352,24 @@ def test_reimport_of_an_order_split_across_batches_keeps_all_its_items(tmp_path)
     assert (first.created_count, again.created_count, again.updated_count, again.rejected_count) == (11, 0, 11, 0)
     assert sorted(Order.objects.get(number="1").items.values_list("title", flat=True)) == ["商品0", "商品1", "商品2"]
     assert OrderItem.objects.count() == 13
+
+
+def test_a_product_import_tells_every_process_the_knowledge_changed(tmp_path, django_capture_on_commit_callbacks):
+    from kefu.knowledge.assist_index import knowledge_version
+
+    before = knowledge_version()
+    header = ["商家编码", "商品名称", "价格", "特点"]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(write_csv(tmp_path / "products.csv", header, [["SKU-9", "翼龙F50", "3999", "折叠机身"]]), kind="products")
+
+    assert knowledge_version() == before + 1
+
+
+def test_a_dry_run_product_import_changes_no_knowledge(tmp_path, django_capture_on_commit_callbacks):
+    from kefu.knowledge.assist_index import knowledge_version
+
+    before = knowledge_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(write_csv(tmp_path / "products.csv", ["商家编码", "商品名称", "价格"], [["SKU-9", "翼龙F50", "3999"]]), kind="products", dry_run=True)
+
+    assert knowledge_version() == before
