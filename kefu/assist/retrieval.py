@@ -8,13 +8,14 @@ wording (快递 = 物流 = 包裹, 多久 = 多长时间) are folded onto one ca
 and before searching, which is the same as expanding the query with every synonym.
 
 The best ~10 variants are then re-ranked. The pair model (``kefu.assist.match``) reads what
-BM25 cannot (花呗 / 借呗, 能退吗 / 怎么退); a learned ranker, shipped in the same model file and
-trained on retrieval runs over question pairs the pair model had not seen, combines its
-log-odds and features with the BM25 evidence into the ranking score. The confidence is the
-pair model's probability that the matched question asks what the customer asks, moved by
-what agents taught through feedback (``kefu.assist.feedback``). Measured on held-out data,
-the ranker beats the pair model's own order clearly and BM25's order a little; the pair
-model's probability is the better calibrated of the two for "does this entry answer it".
+BM25 cannot (花呗 / 借呗, 能退吗 / 怎么退); a learned ranker (a logistic regression, shipped in
+the same model file and trained on retrieval runs over question pairs the pair model had not
+seen) combines its log-odds and features with the BM25 evidence into the ranking score. The
+confidence is the pair model's probability that the matched question asks what the customer
+asks, moved by what agents taught through feedback (``kefu.assist.feedback``).
+Measured on held-out data, the ranker beats the pair model's own order clearly and BM25's order
+a little; the pair model's probability is the better calibrated of the two for "does this entry
+answer it".
 
 Scoring uses the BM25 matrix that ``bm25s`` builds (token-major sparse scores) directly, with a
 single ``numpy.bincount``; features are computed for the ~10 candidates only.
@@ -308,7 +309,7 @@ class Retriever:
             pair = np.asarray([model.features(prepared, t) for t in texts])
             logits = model.raw(pair)
             if model.has_ranker:
-                scores = model.rank(np.column_stack([logits, rank_features, pair]))
+                scores = model.rank(logits, rank_features, pair)
             else:
                 scores = logits + BM25_WEIGHT * (rank_features[:, 0] - 1.0)
         else:

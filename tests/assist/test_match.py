@@ -15,9 +15,12 @@ from kefu.assist.match import (
     edit_distance,
     evaluate_pairs,
     pair_features,
+    prepare,
     read_pairs,
     train_pair_model,
 )
+from kefu.assist.match import model as match_model
+from kefu.assist.match import training as match_training
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 LCQMC_TEST = SHARED / "lcqmc_test_pairs.csv"
@@ -112,11 +115,11 @@ def test_packed_trees_predict_exactly_what_scikit_learn_predicts():
     x = rng.normal(size=(400, 5))
     y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(int)
     clf = HistGradientBoostingClassifier(max_iter=30, max_depth=3, random_state=0).fit(x, y)
-    packed = match._pack_trees(clf)
+    packed = match_training._pack_trees(clf)
     state = {
-        "version": match.MODEL_VERSION,
+        "version": match_model.MODEL_VERSION,
         "function_words": [],
-        "token_weights": np.zeros(1 << match.HASH_BITS, dtype=np.float32),
+        "token_weights": np.zeros(1 << match_training.HASH_BITS, dtype=np.float32),
         "token_bias": 0.0,
         "threshold": 0.5,
         "trees": packed,
@@ -126,7 +129,7 @@ def test_packed_trees_predict_exactly_what_scikit_learn_predicts():
 
 
 def test_train_a_small_model_and_it_separates_its_own_kind_of_pairs(tmp_path):
-    rows = read_pairs(match.MATCH_PAIRS_FILE)
+    rows = read_pairs(match_training.MATCH_PAIRS_FILE)
     rng = random.Random(5)
     rng.shuffle(rows)
     train, held_out = rows[:800], rows[800:]
@@ -176,7 +179,166 @@ def test_lcqmc_test_pairs_auc_meets_the_target(lcqmc_result):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: retrieval acc@1 is about 0.83 (recall@5 0.99, MRR 0.90); the target is 0.90",
+    reason="known gap: retrieval acc@1 is 0.830 (recall@5 0.993, MRR 0.904); the target is 0.90. In "
+    "cross-validation on the dev pairs most misses rank first another paraphrase of the query that "
+    "the pool holds (not its labelled partner)",
 )
 def test_lcqmc_test_pairs_retrieval_acc_at_1_meets_the_target(lcqmc_result):
     assert lcqmc_result["acc_at_1"] >= 0.90
+
+
+# ---------------------------------------------------------------- word vectors and the ranker
+
+
+def test_word_vectors_put_words_used_alike_together():
+    from kefu.assist.match.vectors import build_vectors
+
+    docs = []
+    for place in ("快递", "物流"):
+        for when in ("几天", "多久", "什么时候"):
+            docs += [[place, when, "到"], ["我的", place, when, "能", "到"]]
+    for money in ("花呗", "借呗"):
+        for how in ("怎么", "如何"):
+            docs += [[money, how, "还款"], [money, "的", "钱", how, "还"]]
+    vectors = build_vectors(docs, dimensions=4, min_count=1, seed=0)
+    again = build_vectors(docs, dimensions=4, min_count=1, seed=0)
+    assert np.array_equal(vectors.vectors, again.vectors)
+    assert vectors.similarity("快递", "物流") > 0.9
+    assert vectors.similarity("快递", "物流") > vectors.similarity("快递", "花呗") + 0.5
+    assert vectors.similarity("快递", "没有这个词") == 0.0
+    assert np.allclose(np.linalg.norm(vectors.vectors, axis=1), 1.0, atol=1e-6)
+
+
+def test_vector_features_measure_how_differing_words_align():
+    from kefu.assist.match.features import _info, _vector_features
+    from kefu.assist.match.vectors import WordVectors
+
+    vectors = WordVectors.from_words(["牌子", "品牌", "电影"], np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]]))
+    func = frozenset({"什么", "好"})
+    base = prepare("", words=["什么", "牌子", "好"])
+
+    def features(other: list[str]) -> list[float]:
+        b = prepare("", words=other)
+        only_a = sorted(set(base.words) - set(b.words) - func)
+        only_b = sorted(set(b.words) - set(base.words) - func)
+        return _vector_features(only_a, only_b, base, b, func, vectors)
+
+    # cosine, align mean, align min, unaligned words, their information, unknown words
+    assert features(["什么", "品牌", "好"]) == [0.8, 0.8, 0.8, 0.0, 0.0, 0.0]
+    assert features(["什么", "电影", "好"]) == [
+        0.0,
+        0.0,
+        0.0,
+        2.0,
+        round(_info()("牌子") + _info()("电影"), 6),
+        0.0,
+    ]
+    assert features(["什么", "借呗", "好"]) == [
+        0.0,
+        0.0,
+        0.0,
+        2.0,
+        round(_info()("牌子") + _info()("借呗"), 6),
+        1.0,
+    ]
+    assert features(["什么", "牌子", "好"]) == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert _vector_features(["牌子"], [], base, base, func, None) == [0.0] * 6
+
+
+def test_the_rank_matrix_puts_the_pair_verdict_beside_the_bm25_evidence():
+    from kefu.assist.match.model import rank_matrix
+
+    retrieval = np.array([[1.0, 1.0, 1.0, 0.0], [0.5, 0.4, 0.6, 1.0], [0.2, 0.1, 0.3, 2.0]])
+    pair = np.zeros((3, len(FEATURE_NAMES)))
+    pair[:, 0] = [0.25, 0.5, 0.75]
+    matrix = rank_matrix(np.array([1.0, 3.0, 2.0]), retrieval, pair)
+    assert matrix.shape == (3, len(match.RANK_FEATURE_NAMES))
+    named = {name: matrix[:, i].tolist() for i, name in enumerate(match.RANK_FEATURE_NAMES)}
+    assert named[FEATURE_NAMES[0]] == [0.25, 0.5, 0.75]
+    assert named["pair_logit"] == [1.0, 3.0, 2.0]
+    assert named["bm25_relative"] == [1.0, 0.5, 0.2]
+    assert named["bm25_chars_relative"] == [1.0, 0.6, 0.3]
+    assert named["bm25_rank"] == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: the linear ranker over raw pair features can put 北辰电饭煲适合老人用吗 above the "
+    "exact match 北辰电饭煲Pro适合老人用吗 in a small FAQ (a ranker on the pair log-odds and BM25 only "
+    "fixes this but loses 0.10 acc@1 in cross-validation on LCQMC dev)",
+)
+def test_an_exact_match_outranks_entries_for_other_models_of_the_product(model):
+    from kefu.assist.retrieval import Entry, Retriever
+
+    texts = [
+        "北辰电饭煲Pro适合老人用吗",
+        "北辰电饭煲mini适合老人用吗",
+        "北辰电饭煲Max适合老人用吗",
+        "北辰电饭煲适合老人用吗",
+    ]
+    retriever = Retriever([Entry(i, t) for i, t in enumerate(texts)], reranker=model)
+    assert [h.entry_id for h in retriever.search("北辰电饭煲Pro适合老人用吗？", k=2)][0] == 0
+    assert [h.entry_id for h in retriever.search("北辰电饭煲mini适合老人用吗", k=2)][0] == 1
+
+
+def test_the_shipped_model_has_a_linear_ranker_and_the_shipped_recipe(model):
+    assert model.state["ranker"]["kind"] == "linear"
+    assert model.state["ranker"]["names"] == list(match.RANK_FEATURE_NAMES)
+    assert model.vectors is None
+    assert model.cross_keys is False
+    assert model.state["trees"]["depth"] == match_training.PAIR_TREES["max_depth"]
+
+
+def test_a_model_with_word_vectors_and_word_pair_keys_keeps_them(tmp_path, monkeypatch):
+    from kefu.assist.match.vectors import build_vectors
+    from kefu.assist.tokenise import default_tokeniser
+
+    monkeypatch.setattr(match_training, "CROSS_KEYS", True)
+    rows = read_pairs(match_training.MATCH_PAIRS_FILE)
+    tokeniser = default_tokeniser()
+    vectors = build_vectors(
+        [tokeniser.tokens(t) for a, b, _ in rows for t in (a, b)], dimensions=8, min_count=2
+    )
+    trained = train_pair_model(rows, augment=False, vectors=vectors)
+    loaded = PairModel.load(trained.save(tmp_path / "v.joblib"))
+    assert loaded.cross_keys is True
+    assert len(loaded.vectors) == len(vectors)
+    # The file holds hashes of the words, never the words of the texts the vectors learned from.
+    assert set(loaded.state["vectors"]) == {"keys", "vectors"}
+    assert loaded.state["vectors"]["keys"].dtype == np.uint32
+    named = dict(zip(FEATURE_NAMES, pair_features("花呗怎么还款", "花呗如何还款", model=loaded), strict=True))
+    assert named["vec_align_min"] > 0.0
+    same = loaded.predict_proba("花呗怎么还款", "花呗如何还款")
+    assert same == trained.predict_proba("花呗怎么还款", "花呗如何还款")
+    assert same > loaded.predict_proba("花呗怎么还款", "借呗怎么还款")
+
+
+def test_a_model_with_other_ranker_features_is_refused(model):
+    state = {**model.state, "ranker": {**model.state["ranker"], "names": ["pair_logit"]}}
+    with pytest.raises(ValueError, match="kefu assist train"):
+        PairModel(state)
+
+
+@pytest.mark.parametrize("kind", ["trees", "linear"])
+def test_a_ranker_trained_on_unseen_pairs_ranks_the_paraphrase_first(kind):
+    from kefu.assist.retrieval import Entry, Retriever
+
+    rows = read_pairs(match_training.MATCH_PAIRS_FILE)
+    seen = [r for r in rows if "呗" not in r[0] + r[1]]
+    held = [r for r in rows if "呗" in r[0] and "呗" in r[1]]
+    small = train_pair_model(seen, augment=False)
+    ranker = match_training.train_ranker(small, held, kind=kind)
+    assert ranker["kind"] == kind
+    assert ranker["names"] == list(match.RANK_FEATURE_NAMES)
+    ranked = PairModel({**small.state, "ranker": ranker})
+    assert ranked.has_ranker
+    faq = [
+        Entry(1, "花呗怎么还款"),
+        Entry(2, "借呗怎么还款"),
+        Entry(3, "花呗额度怎么提升"),
+        Entry(4, "运费谁出"),
+    ]
+    retriever = Retriever(faq, reranker=ranked, default_synonyms_on=False)
+    hits = retriever.search("花呗的钱如何还", k=4)
+    assert hits[0].entry_id == 1
+    assert [h.entry_id for h in retriever.search("借呗的钱如何还", k=2)][0] == 2
