@@ -75,8 +75,8 @@ DEFAULT_EXEMPTIONS: tuple[tuple[str, str], ...] = (
     # 不可能让您吃亏: a reassurance, not a denial.
     ("denial", r"不可能让(?:您|你)(?:吃亏|白跑|失望|多花)"),
     # 关于你的问题 / 你的问题我马上处理: the customer's question, not "your fault".
-    ("spite", r"(?:关于|针对|对于|至于|就)你的问题"),
-    ("spite", r"(?<!是)你的问题(?=我|已|马上|会|这边|都|稍)"),
+    ("blame", r"(?:关于|针对|对于|至于|就)你的问题"),
+    ("blame", r"(?<!是)你的问题(?=我|已|马上|会|这边|都|稍)"),
     # 最好的办法是先拍照: advice, not a superlative about the product.
     ("exaggeration", r"最好的(?:办法|方法|方式|处理)"),
 )
@@ -301,7 +301,7 @@ def default_model() -> GuardModel:
 
 
 def default_rules(path: Path = DEFAULT_RULES_PATH) -> list[Rule]:
-    """Return the demo shop's 41 rules, as shipped in ``data/guard_rules_default.json``."""
+    """Return the demo shop's 42 rules, as shipped in ``data/guard_rules_default.json``."""
     with open(path, encoding="utf-8") as handle:
         return [Rule(**row) for row in json.load(handle)]
 

@@ -94,7 +94,7 @@ def test_full_width_and_leading_text_keep_spans(guard):
         ("全网最低价", [(0, 4, "全网最低", "exaggeration", "exaggeration-5", "rule")]),
         ("絕對正品", [(0, 2, "絕對", "exaggeration", "exaggeration-3", "rule")]),
         ("你自己去看", [(0, 5, "你自己去看", "contempt", "contempt-1", "rule")]),
-        ("是你自己操作错了", [(0, 7, "是你自己操作错", "spite", "spite-3", "rule")]),
+        ("是你自己操作错了", [(0, 7, "是你自己操作错", "blame", "blame-1", "rule")]),
     ],
 )
 def test_rule_patterns(guard, draft, expected):
@@ -204,9 +204,9 @@ def test_default_rules_file_has_the_demo_rules_content():
     with open(guard_module.DEFAULT_RULES_PATH, encoding="utf-8") as handle:
         shipped = json.load(handle)
 
-    assert len(shipped) == len(FORBIDDEN_RULES) == 41
+    assert len(shipped) == len(FORBIDDEN_RULES) == 42
     assert [{k: v for k, v in row.items() if k != "id"} for row in shipped] == FORBIDDEN_RULES
-    assert len({row["id"] for row in shipped}) == 41
+    assert len({row["id"] for row in shipped}) == 42
 
 
 def test_examples_cover_every_category_in_both_scripts():

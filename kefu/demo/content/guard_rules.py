@@ -1,8 +1,8 @@
 """Forbidden-phrase rules (服务禁语, DOMAIN.md 2) checked against an agent's draft.
 
 Categories follow the handbooks: 蔑视语 (contempt), 烦躁语 (impatience), 否定语 (flat denial),
-斗气语 (spite, incl. blaming the customer and insisting one is right) and 夸大产品信息
-(exaggeration). ``pattern`` is Python ``re`` syntax when ``is_regex`` is true, otherwise
+斗气语 (spite, insisting one is right), 推责语 (blaming the customer), 拒绝语 (refusing
+outright) and 夸大产品信息 (exaggeration). ``pattern`` is Python ``re`` syntax when ``is_regex`` is true, otherwise
 plain words searched as a substring. Every pattern matches each of its ``examples``;
 ``rewrite`` is what to say instead, in the shop's voice.
 
@@ -235,7 +235,7 @@ FORBIDDEN_RULES = [
         "激化矛盾，把顾客推向投诉",
     ),
     _rule(
-        "spite",
+        "blame",
         r"(是)?你(自己)?的(问题|原因|错)|是你(自己)?(操作|用)(错|不当)|怪你自己",
         True,
         ["这是你自己的问题", "是你自己操作错了", "怪你自己没看清", "是你的原因"],
@@ -281,6 +281,15 @@ FORBIDDEN_RULES = [
         ["你先听我说完", "别打断我"],
         "亲，您先说，我听着，等您说完我再补充。",
         "与顾客争抢话语权",
+    ),
+    # ---- 拒绝语 (refusing outright, with no alternative) ----
+    _rule(
+        "refusal",
+        r"(不给|没法|不能|不可以|不会)(你)?(退|换|赔|补偿)|(退|换|赔)不了",
+        True,
+        ["退不了", "没法换", "不给退", "不会赔"],
+        "亲，非常理解您的心情。这种情况按售后规定暂时无法直接退换，我先为您看看还有哪些办法：……",
+        "直接拒绝顾客、不给替代方案，顾客只会更不满",
     ),
     # ---- 夸大产品信息 ----
     _rule(

@@ -41,6 +41,7 @@ from .generate import (
     generate_customers,
     generate_orders,
 )
+from .order_fields import order_fields_fill
 from .query import demo_counts, demo_is_loaded
 from .tickets import demo_tickets_load
 from .write import (
@@ -109,6 +110,7 @@ def _load(stdout) -> None:
     tags = {name: Tag.objects.get_or_create(name=name, defaults={"color": color})[0] for name, color in TAGS.items()}
 
     order_specs = generate_orders(rng, anchor, customer_specs, product_content.PRODUCTS)
+    order_fields_fill([(spec.order, spec.lines[0][0]) for spec in order_specs])
     agents = {
         "presale": [users["xiaomei"], users["xiaoli"]],
         "aftersale": [users["ahua"], users["aqiang"]],
