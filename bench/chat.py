@@ -536,6 +536,14 @@ async def verify(bench: Bench, concurrency: int) -> dict[str, int]:
 # ---------------------------------------------------------------- one run
 
 
+def _profile_start(path: str | None, seconds: float, pids: list[int]) -> subprocess.Popen | None:
+    """Sample the server's stacks during a phase with py-spy (``--profile-opening/--profile-steady FILE``), when asked."""
+    if not path or not pids:
+        return None
+    command = [os.environ.get("PY_SPY", "py-spy"), "record", "-p", str(pids[0]), "-d", str(max(1, int(seconds))), "-r", "200", "-f", "raw", "-o", path, "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     bench = Bench(args)
     pids = [int(pid) for pid in str(args.server_pid).split(",")] if args.server_pid else sorted(set(server_pids_for(args.url) + server_pids_for(args.agent_url or args.url)))
@@ -572,20 +580,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     bench.customers.sort(key=lambda customer: customer.index)
     connect_seconds = time.perf_counter() - connect_start
 
+    opening_profiler = _profile_start(args.profile_opening, len(bench.customers) / (args.opening_rate or args.rate) + 5, pids)
     watch.mark("opening_start")
     opening_start = time.perf_counter()
     await bench.pace(bench.customers, args.opening_rate or args.rate, None, "opening")
     opening_send_seconds = time.perf_counter() - opening_start
     await bench.settle("opening", args.drain + 30)
     opening_seconds = time.perf_counter() - opening_start
+    if opening_profiler is not None:
+        await asyncio.to_thread(opening_profiler.wait)
     bench.latency["greeting"] = [(bench.greeted[i] - t) * 1000 for i, t in bench.opening_sent.items() if i in bench.greeted]
 
     lag_from = len(bench.lag)
+    profiler = _profile_start(args.profile_steady, args.duration, pids)
     watch.mark("steady_start")
     steady_start = time.perf_counter()
     offered = await bench.pace(bench.customers, args.rate, args.duration, "steady")
     steady_seconds = time.perf_counter() - steady_start
     watch.mark("steady_end")
+    if profiler is not None:
+        await asyncio.to_thread(profiler.wait)
     drain_seconds = await bench.settle("steady", args.drain)
     steady_lag = bench.lag[lag_from:]
 
@@ -775,6 +789,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--drain", type=float, default=20, help="seconds to wait for the last deliveries")
     p.add_argument("--server-pid", help="pid(s) of the server processes, comma-separated (default: found by port)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--profile-opening", metavar="FILE", help="the same for the opening messages (their sending time plus 5 s)")
+    p.add_argument("--profile-steady", metavar="FILE", help="sample the (first) server process with py-spy during the steady phase into FILE (raw format; PY_SPY names the program)")
     p.add_argument("--record", metavar="LABEL", help="also write the result as section LABEL of bench/RESULTS.md")
     return p
 

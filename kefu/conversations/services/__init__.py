@@ -2,6 +2,7 @@
 
 from .attachments import attachment_store
 from .channel import channel_customer_resolve, channel_message_receive
+from .common import conversation_by_pk
 from .conversion import conversions_detect, conversions_detect_recent
 from .greeting import customer_is_returning, greeting_send
 from .messages import (
@@ -56,6 +57,7 @@ __all__ = [
     "attachment_store",
     "channel_customer_resolve",
     "channel_message_receive",
+    "conversation_by_pk",
     "conversation_claim",
     "conversation_conversion_mark",
     "conversation_enqueue",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +17,11 @@ from .common import event_record, message_append
 
 
 def _phrase(shortcut: str) -> str:
-    phrase = Phrase.objects.filter(shortcut=shortcut).values_list("body", flat=True).first()
-    return phrase or ""
+    """Return the body of the phrase with this shortcut (unique), "" without one: one statement, for every new chat."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT body FROM {connection.ops.quote_name(Phrase._meta.db_table)} WHERE shortcut = %s", [shortcut])
+        row = cursor.fetchone()
+    return (row[0] if row else "") or ""
 
 
 def _fill(text: str, conversation: Conversation, **values: str) -> str:

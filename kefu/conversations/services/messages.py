@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,13 @@ from kefu.inboxes.options import InboxOptions
 from ..enums import ConversationAction, ConversationStatus, SenderKind
 from ..errors import ChatError
 from ..models import Conversation, Message, Visitor
-from .common import conversation_locked, conversation_publish, event_record, message_append
+from .common import (
+    conversation_locked,
+    conversation_publish,
+    event_record,
+    message_append,
+    visitor_conversation_locked,
+)
 from .greeting import greeting_send
 
 MAX_BODY = 2000
@@ -76,6 +82,31 @@ def _existing_in(scope, client_id: str) -> Message | None:
     return Message.objects.select_related("conversation").filter(conversation__in=scope, client_id=client_id).first()
 
 
+def _existing_id(client_id: str, *, visitor_id: int | None = None, conversation_id: int | None = None) -> int | None:
+    """Return the id of the message stored with this client id in the visitor's conversations, or in one conversation.
+
+    One indexed statement without the ORM's query building: it runs for every message.
+    """
+    if not client_id:
+        return None
+    message_table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        if visitor_id is not None:
+            conversation_table = connection.ops.quote_name(Conversation._meta.db_table)
+            cursor.execute(
+                f"SELECT m.id FROM {message_table} m WHERE m.client_id = %s AND m.conversation_id IN (SELECT c.id FROM {conversation_table} c WHERE c.visitor_id = %s)",
+                [client_id, visitor_id],
+            )
+        else:
+            cursor.execute(f"SELECT id FROM {message_table} WHERE conversation_id = %s AND client_id = %s", [conversation_id, client_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _existing_message(pk: int | None) -> Message | None:
+    return Message.objects.select_related("conversation", "conversation__inbox", "conversation__customer", "sender_user").get(pk=pk) if pk else None
+
+
 def _customer_scope(visitor: Visitor | None, inbox: Inbox | None, customer: Customer | None):
     """Return the conversations a new message of this customer may belong to: the visitor's, or theirs in that inbox."""
     if visitor is not None:
@@ -103,18 +134,23 @@ def customer_message_receive(
     if inbox is None or customer is None:
         raise ValueError("a visitor, or an inbox and a customer, are required")
     body, attachments, client_id = message_content_clean(body, list(attachments) if isinstance(attachments, tuple) else attachments, client_id)
-    scope = _customer_scope(visitor, inbox, customer)
-    duplicate = _existing_in(scope, client_id)
-    if duplicate:
-        return duplicate, False
+
+    def duplicate() -> Message | None:
+        if visitor is not None:
+            return _existing_message(_existing_id(client_id, visitor_id=visitor.pk))
+        return _existing_in(_customer_scope(visitor, inbox, customer), client_id)
+
+    found = duplicate()
+    if found:
+        return found, False
     _rate_check(f"visitor:{visitor.key.hex}" if visitor else f"customer:{customer.pk}:{inbox.pk}")
     try:
         message = _customer_message_store(visitor=visitor, inbox=inbox, customer=customer, body=body, attachments=attachments, client_id=client_id)
         return message, True
     except IntegrityError:  # the same client id raced in from another connection
-        duplicate = _existing_in(scope, client_id)
-        if duplicate:
-            return duplicate, False
+        found = duplicate()
+        if found:
+            return found, False
         raise
 
 
@@ -125,13 +161,16 @@ def _customer_message_store(
 
     now = timezone.now()
     with transaction.atomic():
-        current = (
-            _customer_scope(visitor, inbox, customer)
-            .select_for_update(of=("self",))
-            .select_related("inbox", "customer", "team", "assignee", "visitor")
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        if visitor is not None:
+            current = visitor_conversation_locked(visitor.pk)
+        else:
+            current = (
+                _customer_scope(visitor, inbox, customer)
+                .select_for_update(of=("self",))
+                .select_related("inbox", "customer", "team", "assignee", "visitor")
+                .order_by("-created_at", "-pk")
+                .first()
+            )
         if current is None:
             conversation = Conversation.objects.create(
                 inbox=inbox,
@@ -146,30 +185,26 @@ def _customer_message_store(
         else:
             conversation = current
         changed = current is None  # the summary agents and the visitor hold changes beyond the counters
+        at = timezone.now()
+        updates = {}  # written by message_append's UPDATE of the conversation
         if conversation.status == ConversationStatus.RESOLVED:
-            conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
-            Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN, resolved_at=None)
+            updates.update(status=ConversationStatus.OPEN, resolved_at=None)
             event_record(conversation, ConversationAction.REOPENED, by="customer")
             changed = True
-        message = message_append(conversation, sender_kind=SenderKind.CUSTOMER, body=body, attachments=attachments, client_id=client_id)
         new_wait = conversation.waiting_since is None
         first = conversation.first_customer_message_at is None
-        updates = {}
         if first:
-            conversation.first_customer_message_at = message.created_at
-            updates["first_customer_message_at"] = message.created_at
+            updates["first_customer_message_at"] = at
         if new_wait:
-            conversation.waiting_since = message.created_at
-            updates["waiting_since"] = message.created_at
-        if updates:
-            Conversation.objects.filter(pk=conversation.pk).update(**updates)
+            updates["waiting_since"] = at
+        message = message_append(conversation, sender_kind=SenderKind.CUSTOMER, body=body, attachments=attachments, client_id=client_id, also=updates, at=at)
         if first:
             greeting_send(conversation)
         if conversation.assignee_id is None and conversation.queued_at is None:
             conversation_enqueue(conversation)
             changed = True
         if changed or new_wait:  # otherwise message.created tells the clients everything (last message, unread)
-            conversation_publish(conversation)
+            conversation_publish(conversation, customer=changed)  # a new wait alone changes nothing the customer sees
         if new_wait:
             _holding_schedule(conversation)
     return message
@@ -179,7 +214,10 @@ def _default_team_id(inbox) -> int | None:
     options = InboxOptions.of(inbox)
     if options.default_team_id:
         return options.default_team_id
-    return inbox.teams.order_by("pk").values_list("pk", flat=True).first()
+    through = Inbox.teams.through._meta.db_table
+    with connection.cursor() as cursor:  # the team of lowest id owning the inbox, in one statement: every new chat asks
+        cursor.execute(f"SELECT MIN(team_id) FROM {connection.ops.quote_name(through)} WHERE inbox_id = %s", [inbox.pk])
+        return cursor.fetchone()[0]
 
 
 def _holding_schedule(conversation: Conversation) -> None:
@@ -192,6 +230,9 @@ def _holding_schedule(conversation: Conversation) -> None:
 
 def holding_send_if_unanswered(*, conversation_id: int, waiting_since: str) -> Message | None:
     """Send the holding message if the customer has waited since then with no agent reply; at most once per wait."""
+    current = Conversation.objects.filter(pk=conversation_id).values_list("waiting_since", flat=True).first()
+    if current is None or current.isoformat() != waiting_since:  # answered meanwhile: decided without the write lock
+        return None
     with transaction.atomic():
         conversation = conversation_locked(conversation_id)
         if conversation.waiting_since is None or conversation.waiting_since.isoformat() != waiting_since:
@@ -208,31 +249,56 @@ def holding_send_if_unanswered(*, conversation_id: int, waiting_since: str) -> M
 
 
 def agent_message_send(
-    *, conversation: Conversation, agent: User, body: object, attachments: object = (), client_id: object = "", private: bool = False
+    *,
+    agent: User,
+    body: object,
+    conversation: Conversation | None = None,
+    conversation_id: int | None = None,
+    attachments: object = (),
+    client_id: object = "",
+    private: bool = False,
 ) -> tuple[Message, bool]:
-    """Store an agent's reply or private note; replying to a queued conversation claims it."""
+    """Store an agent's reply or private note; replying to a queued conversation claims it.
+
+    Give the conversation, or its id (the socket's case: it is loaded once, locked, inside the
+    transaction). Return the message and whether it is new (False: a resend of a stored one).
+    """
     from .routing import conversation_visible_to_agent
 
     body, attachments, client_id = message_content_clean(body, list(attachments) if isinstance(attachments, tuple) else attachments, client_id)
-    scope = Conversation.objects.filter(pk=conversation.pk)
-    duplicate = _existing_in(scope, client_id)
-    if duplicate:
-        return duplicate, False
-    if not conversation_visible_to_agent(conversation, agent):
-        raise ChatError("not_found", _("This conversation does not exist or is not yours to see."))
+    pk = conversation.pk if conversation is not None else conversation_id
+    not_found = ChatError("not_found", _("This conversation does not exist or is not yours to see."))
     try:
         with transaction.atomic():
-            conversation = conversation_locked(conversation.pk)
+            try:
+                conversation = conversation_locked(pk)
+            except Conversation.DoesNotExist:
+                raise not_found from None
+            if not conversation_visible_to_agent(conversation, agent):
+                raise not_found
+            duplicate = _existing_message(_existing_id(client_id, conversation_id=pk))
+            if duplicate:
+                return duplicate, False
             if not private:
                 _check_may_reply(conversation, agent)
+            at = timezone.now()
+            updates = {} if private else _reply_updates(conversation, at)
             message = message_append(
-                conversation, sender_kind=SenderKind.AGENT, sender_user=agent, body=body, attachments=attachments, client_id=client_id, is_private=bool(private)
+                conversation,
+                sender_kind=SenderKind.AGENT,
+                sender_user=agent,
+                body=body,
+                attachments=attachments,
+                client_id=client_id,
+                is_private=bool(private),
+                also=updates,
+                at=at,
             )
-            if not private and _after_agent_reply(conversation, message):
-                conversation_publish(conversation)
+            if updates:  # the wait ended, unread cleared or a first response: the summary changed
+                conversation_publish(conversation, customer="status" in updates)
             return message, True
-    except IntegrityError:
-        duplicate = _existing_in(scope, client_id)
+    except IntegrityError:  # the same client id raced in from another connection
+        duplicate = _existing_message(_existing_id(client_id, conversation_id=pk))
         if duplicate:
             return duplicate, False
         raise
@@ -249,25 +315,20 @@ def _check_may_reply(conversation: Conversation, agent: User) -> None:
     raise ChatError("forbidden", _("This conversation is served by %(agent)s.") % {"agent": conversation.assignee})
 
 
-def _after_agent_reply(conversation: Conversation, message: Message) -> bool:
-    """Record the reply: the wait ends, unread clears, first response times are set; say whether anything changed."""
+def _reply_updates(conversation: Conversation, at) -> dict:
+    """Return what an agent's reply changes: the wait ends, unread clears, first response times are set, a resolved chat reopens."""
     updates = {}
     if conversation.waiting_since is not None:
         updates["waiting_since"] = None
     if conversation.unread_count:
         updates["unread_count"] = 0
     if conversation.first_agent_response_at is None:
-        updates["first_agent_response_at"] = message.created_at
+        updates["first_agent_response_at"] = at
     if conversation.first_response_at is None:
-        updates["first_response_at"] = message.created_at
+        updates["first_response_at"] = at
     if conversation.status == ConversationStatus.RESOLVED:
         updates.update(status=ConversationStatus.OPEN, resolved_at=None)
-    if not updates:  # a reply in a conversation already answered: nothing to write
-        return False
-    Conversation.objects.filter(pk=conversation.pk).update(**updates)
-    for key, value in updates.items():
-        setattr(conversation, key, value)
-    return True
+    return updates
 
 
 def message_send(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import threading
+
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.enums import Presence, RoutingPolicy
-from kefu.accounts.models import Team, User
+from kefu.accounts.models import Team, TeamMembership, User
 from kefu.customers.enums import ValueLevel
 from kefu.events import event_send_on_commit
 
@@ -36,8 +38,16 @@ def conversation_visible_to_agent(conversation: Conversation, agent: User) -> bo
         return False
     if agent.is_supervisor_or_admin or conversation.assignee_id == agent.pk:
         return True
-    team_ids = set(agent.memberships.values_list("team_id", flat=True))
+    team_ids = agent_team_ids(agent.pk)
     return bool(team_ids & inbox_team_ids(conversation.inbox_id)) or conversation.team_id in team_ids
+
+
+def agent_team_ids(agent_id: int) -> set[int]:
+    """Return the ids of the agent's teams (one statement: it runs for every message an agent sends)."""
+    table = connection.ops.quote_name(TeamMembership._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT team_id FROM {table} WHERE user_id = %s", [agent_id])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _open_load(agent_ids) -> dict[int, int]:
@@ -83,7 +93,19 @@ def conversation_enqueue(
     conversation.assignee = None
     event_record(conversation, action, actor=actor, team=conversation.team_id)
     if conversation.team_id and drain:
-        transaction.on_commit(lambda: queue_drain(team_id=conversation.team_id, joined=conversation.pk), robust=True)
+        team_id = conversation.team_id
+        _joined.__dict__.setdefault("teams", {}).setdefault(team_id, []).append(conversation.pk)
+        transaction.on_commit(lambda: _drain_joined(team_id), robust=True)
+
+
+_joined = threading.local()  # team id -> conversations that joined its queue in the transaction being committed
+
+
+def _drain_joined(team_id: int) -> None:
+    """Drain a team's queue once for every conversation that joined it in the commit (a batch may hold many)."""
+    joined = _joined.__dict__.get("teams", {}).pop(team_id, None)
+    if joined:  # else an earlier callback of the same commit drained them
+        queue_drain(team_id=team_id, joined=joined)
 
 
 def assignment_apply(conversation: Conversation, agent: User, *, action: ConversationAction, actor=None, note: str = "") -> bool:
@@ -102,12 +124,12 @@ def assignment_apply(conversation: Conversation, agent: User, *, action: Convers
     return True
 
 
-def queue_drain(*, team_id: int, joined: int | None = None) -> int:
+def queue_drain(*, team_id: int, joined: int | list[int] | None = None) -> int:
     """Assign queued conversations of a team to free online agents by its policy; return how many.
 
-    ``joined``: the conversation that just entered the queue. When nothing was assigned, only it
-    and those behind it have a new position, so only they are told (a long queue otherwise
-    costs one event per waiting customer for every newcomer).
+    ``joined``: the conversation(s) that just entered the queue. When nothing was assigned, only
+    they and those behind them have a new position, so only they are told (a long queue
+    otherwise costs one event per waiting customer for every newcomer).
     """
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
@@ -141,16 +163,18 @@ def queue_for(team_id: int):
     )
 
 
-def queue_positions_send(*, team_id: int, starting_with: int | None = None) -> None:
-    """Tell waiting customers their place: only the newcomer when it joined at the end, else the first 200."""
+def queue_positions_send(*, team_id: int, starting_with: int | list[int] | None = None) -> None:
+    """Tell waiting customers their place: only the newcomers when they joined at the end, else the first 200."""
     team_name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first() or ""
     if starting_with is not None:
-        newcomer = queue_for(team_id).filter(pk=starting_with).first()
-        if newcomer is not None and newcomer.priority == 0:  # joined at the end: nobody else moved
-            group = visitor_group(newcomer)
-            if group:
-                event = QueuePosition(conversation=newcomer.pk, position=queue_position(newcomer), team=team_name)
-                event_send_on_commit(event, groups=[group])
+        wanted = [starting_with] if isinstance(starting_with, int) else list(starting_with)
+        newcomers = list(queue_for(team_id).filter(pk__in=wanted))
+        if newcomers and all(newcomer.priority == 0 for newcomer in newcomers):  # joined at the end: nobody else moved
+            for newcomer in newcomers:
+                group = visitor_group(newcomer)
+                if group:
+                    event = QueuePosition(conversation=newcomer.pk, position=queue_position(newcomer), team=team_name)
+                    event_send_on_commit(event, groups=[group])
             return
     for position, conversation in enumerate(queue_for(team_id)[:POSITIONS_SENT]):
         group = visitor_group(conversation)
