@@ -23,6 +23,8 @@ def bench_module(name: str):
     path = BENCH_DIR / BENCHMARKS[name]
     if not path.exists():
         return None
+    if str(BENCH_DIR.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR.parent))  # the benchmarks share bench/results.py
     spec = importlib.util.spec_from_file_location(f"kefu_bench_{name}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
