@@ -95,17 +95,21 @@ def sign_in(browser, live_url: str, username: str):
     return context, page
 
 
-def follow_ups(var_dir: str, live_url: str, smtp_port: int, *, days: float | None) -> dict:
-    """Run the due follow-up visits: the Huey task now (days None), or its service with the clock `days` ahead."""
+def visit_sent(var_dir: str, live_url: str, smtp_port: int, number: str, *, days: float | None) -> bool:
+    """Run the due follow-up visits (the Huey task now, or its service with the clock `days` ahead); say whether ticket `number`'s went out.
+
+    The demo shop has visits of its own falling due, so the ticket's own visit is what is looked at.
+    """
     if days is None:
-        code = "from kefu.tickets.tasks import follow_ups_send_periodic as t; import json; print(json.dumps(t.call_local()))"
+        run = "from kefu.tickets.tasks import follow_ups_send_periodic as t; t.call_local()"
     else:
-        code = (
-            "import datetime, json; from django.utils import timezone; from kefu.tickets.followups import follow_ups_process; "
-            f"print(json.dumps(follow_ups_process(now=timezone.now() + datetime.timedelta(days={days}))))"
+        run = (
+            "import datetime; from django.utils import timezone; from kefu.tickets.followups import follow_ups_process; "
+            f"follow_ups_process(now=timezone.now() + datetime.timedelta(days={days}))"
         )
+    code = f"{run}; from kefu.tickets.models import FollowUpVisit; print(FollowUpVisit.objects.filter(ticket__number={number!r}, sent_at__isnull=False).exists())"
     env = {"KEFU_EMAIL_HOST": "127.0.0.1", "KEFU_EMAIL_PORT": str(smtp_port), "KEFU_PUBLIC_URL": live_url}
-    return json.loads(kefu(var_dir, "shell", "-c", code, env=env).splitlines()[-1])
+    return kefu(var_dir, "shell", "-c", code, env=env).splitlines()[-1] == "True"
 
 
 def status_is(page, status: str) -> None:
@@ -220,10 +224,10 @@ def test_a_damaged_parcel_from_the_customers_form_to_the_closed_ticket(live_url,
     agent.goto(ticket_url)
     agent.locator("button[data-to-status=resolved]").click()
     status_is(agent, "resolved")
-    assert follow_ups(var_dir, live_url, smtp_port, days=None) == {"sent": 0, "expired": 0}
-    assert follow_ups(var_dir, live_url, smtp_port, days=2.9) == {"sent": 0, "expired": 0}
+    assert visit_sent(var_dir, live_url, smtp_port, number, days=None) is False
+    assert visit_sent(var_dir, live_url, smtp_port, number, days=2.9) is False
     assert handler.to(CUSTOMER["email"]) == []
-    assert follow_ups(var_dir, live_url, smtp_port, days=3.01) == {"sent": 1, "expired": 0}
+    assert visit_sent(var_dir, live_url, smtp_port, number, days=3.01) is True
     assert handler.received.wait(10)
     (visit_mail,) = handler.to(CUSTOMER["email"])
     assert number in str(visit_mail["Subject"])
