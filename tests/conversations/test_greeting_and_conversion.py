@@ -43,10 +43,20 @@ def _system_bodies(conversation_id):
 
 @pytest.mark.parametrize(("hour", "expected"), [(8, "早上好呀亲～我是客服小客"), (14, "下午好亲～我是客服小客"), (21, "晚上好亲～我是客服小客")])
 def test_greeting_fits_the_time_of_day(inbox, phrases, hour, expected, monkeypatch):
+    inbox.bot_enabled = True  # the bot speaks for the shop: it gives its name
+    inbox.save()
     at = datetime.datetime(2026, 11, 23, hour, 5, tzinfo=SHANGHAI)
     monkeypatch.setattr(timezone, "now", lambda: at)
     message, _ = customer_message_receive(visitor=visitor_create(inbox=inbox), body="在吗", client_id="c1")
     assert _system_bodies(message.conversation_id) == [expected]
+
+
+def test_without_the_bot_and_before_an_agent_the_greeting_names_nobody(inbox, phrases, monkeypatch):
+    inbox.bot_enabled = False
+    inbox.save()
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2026, 11, 23, 14, 5, tzinfo=SHANGHAI))
+    message, _ = customer_message_receive(visitor=visitor_create(inbox=inbox), body="在吗", client_id="c1")
+    assert _system_bodies(message.conversation_id) == ["下午好亲～我是客服"]
 
 
 def test_returning_customer_is_greeted_by_name(inbox, phrases):

@@ -10,6 +10,7 @@ from kefu.conversations.enums import ConversationAction, ConversationStatus
 from kefu.conversations.errors import ChatError
 from kefu.conversations.models import Conversation
 from kefu.conversations.services import (
+    agent_message_send,
     agent_presence_set,
     conversation_claim,
     conversation_resolve,
@@ -172,3 +173,23 @@ def test_resolving_frees_capacity_for_the_queue(inbox, agent, run_commits):
     assert second.assignee is None
     run_commits(conversation_resolve, conversation=first, actor=agent)
     assert Conversation.objects.get(pk=second.pk).assignee == agent
+
+
+def test_a_supervisor_answering_a_waiting_chat_takes_it_out_of_the_queue(inbox, supervisor, agent, run_commits):
+    chat = _new_chat(inbox, run_commits)  # nobody online: it waits
+    assert (chat.assignee, queue_position(chat)) == (None, 0)  # first in line, nobody ahead
+
+    run_commits(agent_message_send, conversation=chat, agent=supervisor, body="您好，我是王主管，我来帮您看看", client_id="s1")
+
+    chat.refresh_from_db()
+    assert (chat.assignee, chat.events.filter(action=ConversationAction.CLAIMED, actor=supervisor).count()) == (supervisor, 1)
+
+
+def test_a_supervisor_stepping_into_a_colleagues_chat_leaves_it_with_the_colleague(inbox, supervisor, agent, run_commits):
+    _online(agent)
+    chat = _new_chat(inbox, run_commits)
+    assert chat.assignee == agent
+
+    run_commits(agent_message_send, conversation=chat, agent=supervisor, body="我补充一下", client_id="s2")
+
+    assert Conversation.objects.get(pk=chat.pk).assignee == agent

@@ -24,9 +24,20 @@ def _phrase(shortcut: str) -> str:
     return (row[0] if row else "") or ""
 
 
+def _speaker(conversation: Conversation) -> str:
+    """Name who speaks for the shop in a system message: the agent serving the chat, else the bot when it is on, else nobody.
+
+    "我是客服{agent}" then reads 我是客服小美, 我是客服小客 or 我是客服: never the bot's name when an agent will answer.
+    """
+    if conversation.assignee_id is not None:
+        return str(conversation.assignee)
+    if conversation.inbox.bot_enabled:
+        return InboxOptions.of(conversation.inbox).bot_name
+    return ""
+
+
 def _fill(text: str, conversation: Conversation, **values: str) -> str:
-    options = InboxOptions.of(conversation.inbox)
-    known = {"name": conversation.customer.name or _("dear customer"), "agent": options.bot_name, **values}
+    known = {"name": conversation.customer.name or _("dear customer"), "agent": _speaker(conversation), **values}
     for key, value in known.items():
         text = text.replace("{" + key + "}", str(value))
     return text

@@ -307,10 +307,12 @@ def agent_message_send(
 def _check_may_reply(conversation: Conversation, agent: User) -> None:
     from .routing import assignment_apply
 
-    if conversation.assignee_id == agent.pk or agent.is_supervisor_or_admin:
+    if conversation.assignee_id == agent.pk:
         return
-    if conversation.assignee_id is None:
+    if conversation.assignee_id is None:  # whoever answers a waiting chat takes it, supervisors too: it leaves the queue
         assignment_apply(conversation, agent, action=ConversationAction.CLAIMED, actor=agent)
+        return
+    if agent.is_supervisor_or_admin:  # a supervisor may step into a colleague's chat without taking it
         return
     raise ChatError("forbidden", _("This conversation is served by %(agent)s.") % {"agent": conversation.assignee})
 
