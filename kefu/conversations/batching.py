@@ -39,12 +39,19 @@ def jobs_run(jobs: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
     """Run the jobs in order (on the database thread); return (ok, result or exception) for each."""
     if len(jobs) == 1 or connection.vendor != "sqlite":
         return [_run_one(job) for job in jobs]
+    committed: list[bool] = []
+    results: list[tuple[bool, Any]] = []
     try:
         with transaction.atomic():
-            return [_run_one(job) for job in jobs]
-    except Exception:  # the commit itself failed: nothing of the batch is stored, store each on its own
-        logger.exception("A batch of %s chat jobs failed to commit; running them one by one", len(jobs))
+            transaction.on_commit(lambda: committed.append(True))  # runs first: the batch is stored
+            results = [_run_one(job) for job in jobs]
+    except Exception:
+        if committed:  # an after-commit callback failed: the messages are stored, running them again would double them
+            logger.exception("An after-commit reaction of a batch of %s chat jobs failed", len(jobs))
+            return results
+        logger.exception("A batch of %s chat jobs failed to commit; running them one by one", len(jobs))  # nothing is stored
         return [_run_one(job) for job in jobs]
+    return results
 
 
 class Batcher:

@@ -126,3 +126,10 @@ def test_an_order_within_the_window_marks_the_conversation_converted(inbox, sett
     assert conversation.conversion == Conversion.CONVERTED
     assert conversation.events.get(action=ConversationAction.CONVERSION).params["order"] == "ORD-CONV-1"
     assert Conversation.objects.get(pk=other.conversation_id).conversion == ""
+
+
+def test_a_disabled_greeting_phrase_is_not_sent(inbox, phrases, monkeypatch):
+    Phrase.objects.filter(shortcut="hi_afternoon").update(enabled=False)
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2026, 11, 23, 14, 5, tzinfo=SHANGHAI))
+    message, _ = customer_message_receive(visitor=visitor_create(inbox=inbox), body="在吗", client_id="c1")
+    assert "下午好" not in _system_bodies(message.conversation_id)[0]

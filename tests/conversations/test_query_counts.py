@@ -110,3 +110,24 @@ def test_a_batch_stores_every_good_message_and_refuses_the_bad_one_alone(chattin
     assert isinstance(results[2][1], ChatError) and results[2][1].code == "empty"
     stored = list(conversation.messages.order_by("seq").values_list("seq", "client_id"))
     assert stored == [(1, "c-1"), (2, ""), (3, "a-1"), (4, "c-2"), (5, "c-4")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="batches share one transaction on SQLite only")
+def test_a_reaction_failing_after_the_batch_commits_does_not_store_it_twice():
+    from django.db import transaction
+
+    from kefu.knowledge.models import Phrase
+
+    def store(code: str):
+        def job():
+            Phrase.objects.create(stage="greeting", shortcut=code, title=code, body=code)
+            transaction.on_commit(lambda: 1 / 0)  # e.g. the task queue is down when the holding timer is scheduled
+            return code
+
+        return job
+
+    results = jobs_run([store("a1"), store("a2")])
+
+    assert results == [(True, "a1"), (True, "a2")]
+    assert sorted(Phrase.objects.values_list("shortcut", flat=True)) == ["a1", "a2"]

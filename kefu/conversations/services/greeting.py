@@ -17,9 +17,9 @@ from .common import event_record, message_append
 
 
 def _phrase(shortcut: str) -> str:
-    """Return the body of the phrase with this shortcut (unique), "" without one: one statement, for every new chat."""
+    """Return the body of the enabled phrase with this shortcut (unique), "" without one: one statement, for every new chat."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT body FROM {connection.ops.quote_name(Phrase._meta.db_table)} WHERE shortcut = %s", [shortcut])
+        cursor.execute(f"SELECT body FROM {connection.ops.quote_name(Phrase._meta.db_table)} WHERE shortcut = %s AND enabled", [shortcut])
         row = cursor.fetchone()
     return (row[0] if row else "") or ""
 

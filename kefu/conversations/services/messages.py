@@ -225,7 +225,7 @@ def _holding_schedule(conversation: Conversation) -> None:
 
     delay = InboxOptions.of(conversation.inbox).holding_after_seconds
     waiting_since = conversation.waiting_since.isoformat()
-    transaction.on_commit(lambda: conversation_holding_check.schedule((conversation.pk, waiting_since), delay=delay))
+    transaction.on_commit(lambda: conversation_holding_check.schedule((conversation.pk, waiting_since), delay=delay), robust=True)
 
 
 def holding_send_if_unanswered(*, conversation_id: int, waiting_since: str) -> Message | None:

@@ -8,6 +8,7 @@ row with who caused it and why, as order_update does for a supervisor's change b
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from kefu.accounts.enums import AuditAction
 from kefu.accounts.models import AuditLog, User
@@ -27,8 +28,9 @@ def order_status_change(*, order: Order, status: str, actor: User | None, reason
     previous = order.status
     if previous == status:
         return order
-    Order.objects.filter(pk=order.pk).update(status=status)
-    order.status = status
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(status=status, updated_at=now)
+    order.status, order.updated_at = status, now
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=order, changes={"status": [previous, status], "reason": reason}, via=via)
     return order
 
