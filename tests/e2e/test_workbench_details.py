@@ -8,6 +8,8 @@
   send; the rating card does not hide the agent's last answer.
 """
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, screenshot
@@ -41,7 +43,10 @@ def open_orders_of_a_customer_with_orders(page) -> None:
     rows = page.locator("#wb-list .wb-row")
     expect(rows.first).to_be_visible(timeout=10_000)
     for index in range(10):
-        rows.nth(index).click()
+        with page.expect_response(lambda response: "/panel" in response.url) as panel:
+            rows.nth(index).click()
+        customer = re.search(r"/customers/(\d+)/panel", panel.value.url).group(1)
+        expect(page.locator(f'#wb-side [data-customer="{customer}"]')).to_be_attached(timeout=10_000)  # this row's panel, not the last one's
         orders_tab = page.locator('#wb-side [data-side-tab="orders"]')
         expect(orders_tab).to_be_visible(timeout=10_000)
         if page.locator("#wb-side .wb-order").count():
