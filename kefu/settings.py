@@ -120,7 +120,10 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": os.environ.get("KEFU_HUEY_NAME", "kefu"),
@@ -131,13 +134,18 @@ if REDIS_URL:
 else:
     # capacity: a busy agent socket may have thousands of events waiting; the default 100 would drop them
     CHANNEL_LAYERS = {"default": {"BACKEND": "kefu.web.channel_layer.KefuInMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kefu"}}
+    # "shared": what every process must see, here the server and the task worker (the knowledge version)
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kefu"},
+        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")},
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "kefu",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": _env_bool("KEFU_TASKS_IMMEDIATE"),
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        # look for new tasks every 0.1-0.25 s when idle (huey's default backs off to 10 s): the bot answers from here
+        "consumer": {"workers": 2, "worker_type": "thread", "initial_delay": 0.1, "max_delay": 0.25},
     }
 
 # --- auth -----------------------------------------------------------------------------

@@ -9,3 +9,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 from kefu.settings import DATABASES  # noqa: E402
 
 DATABASES = {"default": {**DATABASES["default"], "CONN_MAX_AGE": 0}}
+
+# Each test process keeps its own knowledge version (a file cache would be shared by the parallel test processes).
+from kefu.settings import CACHES  # noqa: E402
+
+CACHES = {**CACHES, "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kefu-shared"}}

@@ -8,9 +8,11 @@ wording (快递 = 物流 = 包裹, 多久 = 多长时间) are folded onto one ca
 and before searching, which is the same as expanding the query with every synonym.
 
 The best ~10 variants are then re-ranked. The pair model (``kefu.assist.match``) reads what
-BM25 cannot (花呗 / 借呗, 能退吗 / 怎么退); a learned ranker (a logistic regression, shipped in
-the same model file and trained on retrieval runs over question pairs the pair model had not
-seen) combines its log-odds and features with the BM25 evidence into the ranking score. The
+BM25 cannot (花呗 / 借呗, 能退吗 / 怎么退); a learned ranker (a pairwise logistic ranker with
+sign-bounded weights, shipped in the same model file and trained on retrieval runs over question
+pairs the pair model had not seen) combines its log-odds and features with the BM25 evidence into
+the ranking score: more overlap never ranks a candidate lower, so an exact match beats an entry
+for another model of the product (北辰电饭煲 / 北辰电饭煲Pro). The
 confidence is the pair model's probability that the matched question asks what the customer
 asks, moved by what agents taught through feedback (``kefu.assist.feedback``).
 Measured on held-out data, the ranker beats the pair model's own order clearly and BM25's order

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Conversation, ConversationEvent, Message
+from .models import Conversation, ConversationEvent, GuardDecision, Message, MessageInsight
 
 
 class ReadOnlyInlineMixin:
@@ -156,3 +156,33 @@ class ConversationEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the assistant and the agents' decisions wrote: for inspection, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(GuardDecision)
+class GuardDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "agent", "decision", "categories", "draft_short", "conversation")
+    list_filter = ("decision", "created_at")
+    search_fields = ("draft", "categories", "agent__username")
+    list_select_related = ("agent",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("draft"))
+    def draft_short(self, obj: GuardDecision) -> str:
+        return Truncator(obj.draft).chars(60)
+
+
+@admin.register(MessageInsight)
+class MessageInsightAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "conversation", "emotion", "intensity", "stage", "objection", "faq_confidence")
+    list_filter = ("emotion", "stage")
+    raw_id_fields = ("message", "conversation")

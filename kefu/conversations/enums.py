@@ -46,3 +46,48 @@ class ConversationAction(models.TextChoices):
     CONVERSION = "conversion", _("Conversion marked")  # 成交 / 未成交, by an agent or an order
     IDENTIFIED = "identified", _("Visitor identified")  # linked to a customer by order and phone
     RATED = "rated", _("Rated")  # satisfaction from the customer
+    BOT_ANSWERED = "bot_answered", _("Answered by the bot")  # a confident FAQ match went out
+    ESCALATED = "escalated", _("Escalated")  # an angry customer: raised in the queue, supervisors alerted
+
+
+class Emotion(models.TextChoices):
+    """The customer's emotion in a message (kefu.assist.emotion)."""
+
+    ANGRY = "angry", _("Angry")  # 愤怒
+    ANXIOUS = "anxious", _("Anxious")  # 焦虑
+    DISAPPOINTED = "disappointed", _("Disappointed")  # 失望
+    NEUTRAL = "neutral", _("Neutral")  # 平静
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+
+
+class EmotionTrend(models.TextChoices):
+    """Where the customer's mood goes over their last messages."""
+
+    NONE = "", _("Unknown")
+    RISING = "rising", _("Getting worse")  # more negative or more intense
+    FALLING = "falling", _("Calming down")
+    STEADY = "steady", _("Steady")
+
+
+class Stage(models.TextChoices):
+    """The service stage of a customer message (kefu.assist.intent), DOMAIN.md's 接待流程."""
+
+    GREETING = "greeting", _("Greeting")
+    PRODUCT = "product", _("Product question")
+    BARGAINING = "bargaining", _("Bargaining")
+    PAYMENT = "payment", _("Payment")
+    LOGISTICS = "logistics", _("Logistics")
+    RETURN_EXCHANGE = "return_exchange", _("Return or exchange")
+    REFUND = "refund", _("Refund")
+    REPAIR = "repair", _("Repair or technical help")
+    COMPLAINT = "complaint", _("Complaint")
+    REVIEW = "review", _("Review")
+    CHITCHAT = "chitchat", _("Chit-chat")
+    HUMAN = "human", _("Asking for a person")
+
+
+class GuardDecisionKind(models.TextChoices):
+    """What an agent did when the guard flagged a draft."""
+
+    SENT = "sent", _("Sent anyway")
+    REVISED = "revised", _("Revised")

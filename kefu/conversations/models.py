@@ -6,7 +6,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import ConversationStatus, Conversion, LostReason, SenderKind
+from .enums import (
+    ConversationStatus,
+    Conversion,
+    Emotion,
+    EmotionTrend,
+    GuardDecisionKind,
+    LostReason,
+    SenderKind,
+    Stage,
+)
 
 
 class Visitor(models.Model):
@@ -68,6 +77,13 @@ class Conversation(models.Model):
     handover_reason = models.CharField(_("handover reason"), max_length=255, blank=True, help_text=_("Why the bot or the customer asked for a person"))
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True, help_text=_("1-5, given by the customer at the end"))
     satisfaction_comment = models.CharField(_("satisfaction comment"), max_length=500, blank=True)
+    bot_active = models.BooleanField(_("served by the bot"), default=False, help_text=_("The answer bot serves it; it joins a queue on handover"))
+    bot_misses = models.PositiveSmallIntegerField(_("bot's unsure turns in a row"), default=0)
+    emotion = models.CharField(_("emotion"), max_length=16, choices=Emotion.choices, blank=True, help_text=_("Of the customer's latest message"))
+    emotion_intensity = models.FloatField(_("emotion intensity"), null=True, blank=True)
+    emotion_trend = models.CharField(_("emotion trend"), max_length=8, choices=EmotionTrend.choices, blank=True)
+    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, blank=True, help_text=_("The service stage of the customer's latest message"))
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, help_text=_("When an angry customer raised it in the queue"))
 
     class Meta:
         verbose_name = _("conversation")
@@ -133,3 +149,50 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id} {self.action}"
+
+
+class MessageInsight(models.Model):
+    """What the assistant read in one customer message: emotion, stage, objection, best FAQ match, suggestions."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="insight", verbose_name=_("message"))
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="insights", verbose_name=_("conversation"))
+    emotion = models.CharField(_("emotion"), max_length=16, choices=Emotion.choices)
+    polarity = models.FloatField(_("polarity"), default=0.0)
+    intensity = models.FloatField(_("intensity"), default=0.0)
+    cues = models.JSONField(_("cues"), default=list, blank=True)
+    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, blank=True)
+    stage_confidence = models.FloatField(_("stage confidence"), default=0.0)
+    objection = models.CharField(_("objection"), max_length=24, blank=True)
+    faq_entry_id = models.IntegerField(_("best FAQ entry"), null=True, blank=True)
+    faq_confidence = models.FloatField(_("FAQ confidence"), default=0.0)
+    suggestions = models.JSONField(_("suggestions"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message insight")
+        verbose_name_plural = _("message insights")
+        indexes = [models.Index(fields=["conversation", "-message"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.emotion} {self.stage}"
+
+
+class GuardDecision(models.Model):
+    """An agent's decision on a draft the forbidden-phrase guard flagged: sent anyway or revised (quality inspection)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="guard_decisions", verbose_name=_("conversation"))
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="guard_decisions", verbose_name=_("message"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("agent"))
+    decision = models.CharField(_("decision"), max_length=16, choices=GuardDecisionKind.choices)
+    draft = models.TextField(_("draft"))
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    categories = models.CharField(_("categories"), max_length=120, blank=True, help_text=_("The flagged categories, comma-separated, for filtering"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("guard decision")
+        verbose_name_plural = _("guard decisions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.draft[:40]}"

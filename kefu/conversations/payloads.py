@@ -9,8 +9,26 @@ from django.utils.translation import gettext as _
 from kefu.events import _json_ready
 from kefu.inboxes.options import InboxOptions
 
-from .enums import SenderKind
+from .enums import Emotion, SenderKind, Stage
 from .models import Conversation, Message
+
+
+def choice_label(choices, code: str) -> str:
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
+
+
+def emotion_view(code: str, intensity: float | None, trend: str = "") -> dict[str, Any] | None:
+    """Describe an emotion for the workbench: code, translated label, intensity, trend."""
+    if not code:
+        return None
+    return {"code": code, "label": choice_label(Emotion, code), "intensity": round(intensity or 0.0, 2), "trend": trend or ""}
+
+
+def stage_view(code: str) -> dict[str, str] | None:
+    return {"code": code, "label": choice_label(Stage, code)} if code else None
 
 
 def customer_display_name(customer) -> str:
@@ -51,6 +69,8 @@ def message_payload(message: Message, *, conversation: Conversation | None = Non
 def _assignee_view(conversation: Conversation) -> tuple[dict | None, str, str]:
     if conversation.assignee_id:
         return {"id": conversation.assignee_id, "name": str(conversation.assignee)}, str(conversation.assignee), "agent"
+    if conversation.bot_active:
+        return None, InboxOptions.of(conversation.inbox).bot_name, "bot"
     return None, "", "none"
 
 
@@ -87,8 +107,10 @@ def conversation_summary(conversation: Conversation, *, for_customer: bool = Fal
             "conversion": conversation.conversion,
             "lost_reason": conversation.lost_reason,
             "handover_reason": conversation.handover_reason,
-            "emotion": None,
-            "stage": None,
+            "emotion": emotion_view(conversation.emotion, conversation.emotion_intensity, conversation.emotion_trend),
+            "stage": stage_view(conversation.stage),
+            "escalated": conversation.escalated_at is not None,
+            "bot_active": conversation.bot_active,
             "created_at": conversation.created_at,
             "last_activity_at": conversation.last_activity_at,
         }

@@ -3,7 +3,12 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from .services import conversions_detect_recent, holding_send_if_unanswered, presence_sweep
+from .services import conversions_detect_recent, holding_send_if_unanswered, message_analyse, presence_sweep
+
+
+@db_task(retries=2, retry_delay=2)
+def message_analyse_task(message_id: int) -> None:
+    message_analyse(message_id=message_id)
 
 
 @db_task(retries=2, retry_delay=5)

@@ -50,6 +50,19 @@ class InboxChatForm(forms.Form):
     holding_after_seconds = forms.IntegerField(label=_("Holding message after (seconds)"), min_value=5, max_value=3600)
     reply_target_seconds = forms.IntegerField(label=_("Reply target (seconds)"), min_value=5, max_value=3600)
     default_team_id = forms.TypedChoiceField(label=_("Team for new conversations"), coerce=int, required=False, empty_value=None)
+    bot_enabled = forms.BooleanField(
+        label=_("The answer bot serves new conversations"), required=False,
+        help_text=_("It answers confident FAQ matches at once and hands over to the queue when unsure, asked for a person, or the customer is upset."),
+    )
+    bot_answer_confidence = forms.FloatField(
+        label=_("Answer when the FAQ match is at least this sure (0-1)"), min_value=0.3, max_value=1.0,
+        help_text=_("Higher: fewer but safer answers."),
+    )
+    bot_unsure_turns = forms.IntegerField(label=_("Hand over after this many unsure turns in a row"), min_value=1, max_value=10)
+    bot_handover_intensity = forms.FloatField(
+        label=_("Hand over when the customer's emotion reaches this intensity (0-1)"), min_value=0.1, max_value=1.0,
+        help_text=_("An angry customer is always handed over."),
+    )
 
     def __init__(self, *args, inbox, **kwargs):
         options = InboxOptions.of(inbox)
@@ -60,6 +73,10 @@ class InboxChatForm(forms.Form):
             "holding_after_seconds": options.holding_after_seconds,
             "reply_target_seconds": options.reply_target_seconds,
             "default_team_id": options.default_team_id,
+            "bot_enabled": inbox.bot_enabled,
+            "bot_answer_confidence": options.bot_answer_confidence,
+            "bot_unsure_turns": options.bot_unsure_turns,
+            "bot_handover_intensity": options.bot_handover_intensity,
         }
         for day in WEEKDAYS:
             initial[f"hours_{day}"] = ", ".join(f"{a}-{b}" for a, b in options.hours.get(day, []))
@@ -71,6 +88,9 @@ class InboxChatForm(forms.Form):
                 label=DAY_LABELS[day], required=False, max_length=100, help_text=_("Empty: closed all day."),
                 widget=forms.TextInput(attrs={"placeholder": "09:00-22:00"}),
             )
+
+    def bot_fields(self):
+        return [self[name] for name in ("bot_enabled", "bot_answer_confidence", "bot_unsure_turns", "bot_handover_intensity")]
 
     def day_fields(self):
         return [self[f"hours_{day}"] for day in WEEKDAYS]
@@ -88,7 +108,10 @@ class InboxChatForm(forms.Form):
 
     def options(self) -> dict:
         data = self.cleaned_data
-        keys = ("color", "bot_name", "holding_after_seconds", "reply_target_seconds", "default_team_id", "hours")
+        keys = (
+            "color", "bot_name", "holding_after_seconds", "reply_target_seconds", "default_team_id", "hours",
+            "bot_answer_confidence", "bot_unsure_turns", "bot_handover_intensity",
+        )  # fmt: skip
         return {key: data[key] for key in keys}
 
 

@@ -24,6 +24,11 @@ class InboxOptions:
     holding_after_seconds: int = 45
     reply_target_seconds: int = 30
     default_team_id: int | None = None
+    # The answer bot: it answers an FAQ match at least this sure, hands over after this many unsure
+    # turns in a row, and at once when the customer's emotion reaches this intensity (or is angry).
+    bot_answer_confidence: float = 0.75
+    bot_unsure_turns: int = 2
+    bot_handover_intensity: float = 0.75
 
     @classmethod
     def of(cls, inbox: Any) -> InboxOptions:

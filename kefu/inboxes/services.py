@@ -14,19 +14,26 @@ from kefu.accounts.services import audit_record
 from .models import Inbox
 from .options import InboxOptions
 
-OPTION_KEYS = ("color", "bot_name", "hours", "holding_after_seconds", "reply_target_seconds", "default_team_id")
+OPTION_KEYS = (
+    "color", "bot_name", "hours", "holding_after_seconds", "reply_target_seconds", "default_team_id",
+    "bot_answer_confidence", "bot_unsure_turns", "bot_handover_intensity",
+)  # fmt: skip
 
 
-def inbox_chat_options_update(*, inbox: Inbox, actor: User | None, greeting: str, options: dict[str, Any]) -> Inbox:
+def inbox_chat_options_update(
+    *, inbox: Inbox, actor: User | None, greeting: str, options: dict[str, Any], bot_enabled: bool | None = None
+) -> Inbox:
     """Replace an inbox's chat options (already validated by the form); running servers read them on the next message."""
     permission_require(actor, Capability.ROUTING_WRITE)
     with transaction.atomic():
         inbox = Inbox.objects.select_for_update().get(pk=inbox.pk)
-        before = {key: InboxOptions.of(inbox).__dict__[key] for key in OPTION_KEYS} | {"greeting": inbox.greeting}
+        before = {key: InboxOptions.of(inbox).__dict__[key] for key in OPTION_KEYS} | {"greeting": inbox.greeting, "bot_enabled": inbox.bot_enabled}
         inbox.settings = {**(inbox.settings or {}), **{key: options[key] for key in OPTION_KEYS if key in options}}
         inbox.greeting = greeting
-        inbox.save(update_fields=["settings", "greeting"])
-        after = {key: InboxOptions.of(inbox).__dict__[key] for key in OPTION_KEYS} | {"greeting": inbox.greeting}
+        if bot_enabled is not None:
+            inbox.bot_enabled = bool(bot_enabled)
+        inbox.save(update_fields=["settings", "greeting", "bot_enabled"])
+        after = {key: InboxOptions.of(inbox).__dict__[key] for key in OPTION_KEYS} | {"greeting": inbox.greeting, "bot_enabled": inbox.bot_enabled}
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
             audit_record(actor=actor, action="update", obj=inbox, changes=changes, via="web")

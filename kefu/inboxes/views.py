@@ -36,7 +36,9 @@ def inbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inbox = get_object_or_404(Inbox, pk=pk)
     form = InboxChatForm(request.POST or None, inbox=inbox)
     if request.method == "POST" and form.is_valid():
-        inbox_chat_options_update(inbox=inbox, actor=request.user, greeting=form.cleaned_data["greeting"], options=form.options())
+        inbox_chat_options_update(
+            inbox=inbox, actor=request.user, greeting=form.cleaned_data["greeting"], options=form.options(), bot_enabled=form.cleaned_data["bot_enabled"]
+        )
         messages.success(request, _("Saved. New messages in %(inbox)s use these settings.") % {"inbox": inbox.name})
         return redirect("inboxes:chat_settings")
     return render(request, "inboxes/inbox_edit.html", {"inbox": inbox, "form": form}, status=400 if form.errors else 200)

@@ -19,6 +19,7 @@ from .models import (
     ObjectionScript,
     Phrase,
     Playbook,
+    SuggestionFeedback,
 )
 from .services import pattern_error
 
@@ -126,3 +127,19 @@ class PlaybookAdmin(KnowledgeAdmin):
     list_display = ("problem", "title", "updated_at")
     search_fields = ("title",)
     readonly_fields = ("updated_at",)
+
+
+@admin.register(SuggestionFeedback)
+class SuggestionFeedbackAdmin(admin.ModelAdmin):
+    """What agents did with suggestions: read-only history that teaches the retriever."""
+
+    list_display = ("created_at", "agent", "source", "source_id", "outcome", "query")
+    list_filter = ("outcome", "source")
+    search_fields = ("query", "suggested", "sent")
+    raw_id_fields = ("message",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 
 from kefu.assist.guard import Guard, Rule
@@ -31,7 +31,16 @@ from kefu.assist.suggest import (
 )
 from kefu.catalog.models import Product
 
-from .models import AfterSalesRule, ClosingTechnique, FaqEntry, ForbiddenRule, ObjectionScript, Phrase
+from .enums import SuggestionSource
+from .models import (
+    AfterSalesRule,
+    ClosingTechnique,
+    FaqEntry,
+    ForbiddenRule,
+    ObjectionScript,
+    Phrase,
+    SuggestionFeedback,
+)
 
 __all__ = [
     "CHECK_INTERVAL_SECONDS",
@@ -61,20 +70,20 @@ _locks = {"knowledge_base": threading.Lock(), "guard": threading.Lock()}
 
 def knowledge_version() -> int:
     """Return the shared knowledge version, creating it when the cache has none (first start, eviction)."""
-    version = cache.get(VERSION_KEY)
+    version = caches["shared"].get(VERSION_KEY)
     if version is None:
         # Start from the clock, not 1, so a version lost from the cache never comes back equal.
-        cache.add(VERSION_KEY, time.time_ns() // 1_000_000, timeout=None)
-        version = cache.get(VERSION_KEY)
+        caches["shared"].add(VERSION_KEY, time.time_ns() // 1_000_000, timeout=None)
+        version = caches["shared"].get(VERSION_KEY)
     return int(version)
 
 
 def _bump() -> None:
     try:
-        cache.incr(VERSION_KEY)
+        caches["shared"].incr(VERSION_KEY)
     except ValueError:  # the key is gone: create it, then move past it
         knowledge_version()
-        cache.incr(VERSION_KEY)
+        caches["shared"].incr(VERSION_KEY)
     for slot in list(_slots.values()):
         slot.checked_at = float("-inf")  # this process looks again on its next call
 
@@ -106,8 +115,41 @@ def _cached(name: str, build: Callable[[], T]) -> T:
 
 
 def knowledge_base_build() -> KnowledgeBase:
-    """Return the suggestion knowledge base for the current knowledge version (built at most once per version)."""
-    return _cached("knowledge_base", _knowledge_base)
+    """Return the suggestion knowledge base for the current knowledge version (built at most once per version).
+
+    Agents' decisions on FAQ suggestions (SuggestionFeedback) are folded into its ranking: all of
+    them when it is built, and the new ones at most once a second after that, in every process.
+    """
+    knowledge = _cached("knowledge_base", _knowledge_base)
+    _feedback_catch_up(knowledge)
+    return knowledge
+
+
+_feedback_seen: dict[int, tuple[int, float]] = {}  # id(knowledge base) -> (last feedback id applied, checked at)
+_feedback_lock = threading.Lock()
+
+
+def _feedback_catch_up(knowledge: KnowledgeBase) -> None:
+    key = id(knowledge)
+    last, checked_at = _feedback_seen.get(key, (0, float("-inf")))
+    now = time.monotonic()
+    if now - checked_at < CHECK_INTERVAL_SECONDS:
+        return
+    with _feedback_lock:
+        last, checked_at = _feedback_seen.get(key, (0, float("-inf")))
+        if now - checked_at < CHECK_INTERVAL_SECONDS:
+            return
+        live = {id(slot.value) for slot in _slots.values()}
+        for stale in [other for other in _feedback_seen if other not in live]:
+            del _feedback_seen[stale]  # a rebuilt base starts from the first row again
+        rows = list(
+            SuggestionFeedback.objects.filter(pk__gt=last, source=SuggestionSource.FAQ).order_by("pk").values_list("pk", "query", "source_id", "outcome")
+        )
+        for pk, query, source_id, outcome in rows:
+            if source_id.isdigit():
+                knowledge.faq.learn(query, int(source_id), outcome)
+            last = pk
+        _feedback_seen[key] = (last, time.monotonic())
 
 
 def guard_build() -> Guard:

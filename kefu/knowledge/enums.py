@@ -64,3 +64,22 @@ class ProblemType(models.TextChoices):
     LATE_DELIVERY = "late_delivery", _("Late delivery")  # 到货延迟
     TRANSPORT_DAMAGE = "transport_damage", _("Damaged in transport")  # 物流运输问题
     QUALITY = "quality", _("Product quality")  # 产品质量问题
+
+
+class SuggestionSource(models.TextChoices):
+    """Where a reply suggestion came from (kefu.assist.suggest.SOURCES)."""
+
+    FAQ = "faq", _("FAQ")  # 知识库
+    PHRASE = "phrase", _("Quick phrase")  # 快捷短语
+    OBJECTION = "objection", _("Objection script")  # 异议处理
+    PRODUCT = "product", _("Product facts")  # 商品卖点
+    EMPATHY = "empathy", _("Empathy opener")  # 安抚
+    CLOSING = "closing", _("Closing technique")  # 促成
+
+
+class SuggestionOutcome(models.TextChoices):
+    """What the agent did with a suggestion; used and edited FAQ answers rank higher later, rejected lower."""
+
+    USED = "used", _("Used as is")
+    EDITED = "edited", _("Used after editing")
+    REJECTED = "rejected", _("Rejected")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.catalog.models import Product
+from kefu.web.forms import form_add_service_errors
 
 from .enums import FaqCategory, ForbiddenCategory, ObjectionKind, PhraseStage
 from .models import FaqEntry, ForbiddenRule, ObjectionScript, Phrase
@@ -21,12 +22,7 @@ class ServiceForm(forms.Form):
     """A form whose ``service_kwargs()`` feed a service; the service's field errors come back with ``add_service_errors``."""
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            name = {"product_id": "product"}.get(name, name)
-            self.add_error(name if name in self.fields else None, errors)
+        form_add_service_errors(self, error, {"product_id": "product"})
 
 
 class FaqEntryForm(ServiceForm):

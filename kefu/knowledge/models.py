@@ -1,7 +1,18 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import ClosingKind, FaqCategory, ForbiddenCategory, ObjectionKind, PhraseStage, ProblemType
+from .enums import (
+    ClosingKind,
+    FaqCategory,
+    ForbiddenCategory,
+    ObjectionKind,
+    PhraseStage,
+    ProblemType,
+    SuggestionOutcome,
+    SuggestionSource,
+)
 
 
 class FaqEntry(models.Model):
@@ -135,3 +146,27 @@ class Playbook(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SuggestionFeedback(models.Model):
+    """An agent's use of a reply suggestion; FAQ rows teach the retriever (kefu.assist.feedback)."""
+
+    message = models.ForeignKey(
+        "conversations.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("customer message")
+    )
+    query = models.TextField(_("customer message"), help_text=_("The text the suggestion answered"))
+    source = models.CharField(_("source"), max_length=16, choices=SuggestionSource.choices)
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=SuggestionOutcome.choices, db_index=True)
+    suggested = models.TextField(_("suggested text"))
+    sent = models.TextField(_("sent text"), blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("agent"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("suggestion feedback")
+        verbose_name_plural = _("suggestion feedback")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.source}:{self.source_id}"

@@ -144,3 +144,15 @@ def draft_check(draft: str) -> DraftCheck:
     if position < len(draft or ""):
         segments.append((draft[position:], None))
     return DraftCheck(draft=draft, flags=items, segments=segments)
+
+
+def guard_decision_list(*, decision: str = "", category: str = "", limit: int = 200):
+    """Return the latest decisions agents took on flagged drafts (sent anyway or revised), newest first."""
+    from kefu.conversations.models import GuardDecision
+
+    queryset = GuardDecision.objects.select_related("agent", "conversation__customer").order_by("-created_at", "-pk")
+    if decision:
+        queryset = queryset.filter(decision=decision)
+    if category:
+        queryset = queryset.filter(categories__contains=category)
+    return list(queryset[:limit])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("faq/bulk", views.faq_bulk, name="faq_bulk"),
     path("phrases/", views.phrase_list, name="phrases_list"),
     path("rules/", views.rule_list, name="rules_list"),
+    path("rules/decisions/", views.guard_decisions, name="guard_decisions"),
     path("objections/", views.objection_list, name="objections_list"),
 ]
 

@@ -146,6 +146,29 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def guard_decisions(request: HttpRequest) -> HttpResponse:
+    """List what agents did when the guard flagged a draft: the quality inspector's view of forbidden phrases."""
+    from kefu.conversations.enums import GuardDecisionKind
+
+    _require(request)
+    decision, category = request.GET.get("decision", ""), request.GET.get("category", "")
+    if decision not in GuardDecisionKind.values:
+        decision = ""
+    if category not in ForbiddenCategory.values:
+        category = ""
+    context = _context(
+        "rules",
+        decisions=selectors.guard_decision_list(decision=decision, category=category),
+        decision=decision,
+        category=category,
+        decision_choices=GuardDecisionKind.choices,
+        categories=ForbiddenCategory.choices,
+        category_labels=dict(ForbiddenCategory.choices),
+    )
+    return render(request, "knowledge/guard_decisions.html", context)
+
+
+@login_required
 def objection_list(request: HttpRequest) -> HttpResponse:
     _require(request)
     q, kind = request.GET.get("q", "").strip(), request.GET.get("kind", "")

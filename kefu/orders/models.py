@@ -26,6 +26,9 @@ class Order(models.Model):
     platform = models.CharField(_("platform"), max_length=16, choices=SourcePlatform.choices, default=SourcePlatform.TAOBAO, db_index=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNPAID, db_index=True)
+    # Set by the refund step that makes the order "refunding" (a full refund awaiting approval), so a
+    # declined refund gives the order this status back; blank otherwise (the platform's own 退款中 stays).
+    status_before_refunding = models.CharField(_("status before refunding"), max_length=16, choices=OrderStatus.choices, blank=True, default="")
     total_amount = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0"))
     discount_amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=Decimal("0"))
     shipping_fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2, default=Decimal("0"))

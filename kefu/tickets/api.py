@@ -308,6 +308,17 @@ def return_complete(request: HttpRequest, rma_id: int, payload: ReturnCompleteIn
     return _return(request, rma_id)
 
 
+@tickets.post("/{ticket_id}/returns/{rma_id}/move", response=ReturnOut, summary="Carry an archived ticket's return over to this ticket")
+def ticket_return_move(request: HttpRequest, ticket_id: int, rma_id: int):
+    """Continue a return whose own ticket is closed (archived) on this open ticket of the same order, where it can be decided and completed.
+
+    A finished return, one whose ticket is still open, or one of another order answers 422 and stays where it is.
+    """
+    ticket = _ticket(request, ticket_id)
+    rma = order_services.rma_ticket_move(rma=_return(request, rma_id), ticket=ticket, actor=request_actor(request), via="api")
+    return _return(request, rma.pk)
+
+
 # --- refunds ------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import health, views, views_chat, views_workbench
+from . import health, views, views_assist, views_chat, views_workbench
 
 app_name = "web"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("workbench/conversations", views_workbench.conversation_list, name="workbench_conversations"),
     path("workbench/conversations/<int:pk>", views_workbench.conversation_detail, name="workbench_conversation"),
     path("workbench/conversations/<int:pk>/messages", views_workbench.conversation_messages, name="workbench_messages"),
+    path("workbench/conversations/<int:pk>/assist", views_assist.assist_panel, name="workbench_assist"),
+    path("workbench/conversations/<int:pk>/guard-decisions", views_assist.guard_decision, name="workbench_guard_decision"),
+    path("workbench/conversations/<int:pk>/suggestion-feedback", views_assist.suggestion_feedback, name="workbench_suggestion_feedback"),
+    path("workbench/guard/check", views_assist.guard_check, name="workbench_guard_check"),
     path("workbench/phrases", views_workbench.phrases, name="workbench_phrases"),
     path("workbench/transfer-targets", views_workbench.transfer_targets, name="workbench_transfer_targets"),
     path("workbench/upload", views_workbench.upload, name="workbench_upload"),

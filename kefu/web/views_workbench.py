@@ -138,6 +138,28 @@ def _strings() -> dict[str, str]:
         "remove": _("Remove"),
         "image_preview": _("[Image]"),
         "new_notification": _("New notification"),
+        # the assist tab, the list's emotion badges and the guard in the composer
+        "assist_empty": _("No analysis yet"),
+        "assist_empty_hint": _("Emotion, stage and suggested replies appear here when the customer writes."),
+        "emotion": _("Emotion"),
+        "stage": _("Stage"),
+        "objection": _("Objection"),
+        "cues": _("Cues"),
+        "intensity": _("Intensity"),
+        "trend_rising": _("Rising"),
+        "trend_falling": _("Easing"),
+        "trend_steady": _("Steady"),
+        "trend": _("Trend"),
+        "recent_emotions": _("Emotion of the last messages"),
+        "analysed_message": _("Analysed message"),
+        "suggestions": _("Suggested replies"),
+        "no_suggestions": _("No suggested reply for this message."),
+        "insert_suggestion": _("Insert into the reply (Alt+%(n)s)"),
+        "dismiss": _("Dismiss"),
+        "escalated": _("Escalated"),
+        "guard_replace": _("Replace with"),
+        "guard_checking": _("Checking the wording…"),
+        "guard_model_flag": _("This sentence may upset the customer."),
     }
 
 
@@ -158,6 +180,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "messages": reverse("web:workbench_messages", args=[0]),
             "transfer_targets": reverse("web:workbench_transfer_targets"),
             "upload": reverse("web:workbench_upload"),
+            # the assistant: the assist tab, the live guard, guard decisions and suggestion feedback
+            "assist": reverse("web:workbench_assist", args=[0]),
+            "guard_check": reverse("web:workbench_guard_check"),
+            "suggestion_feedback": reverse("web:workbench_suggestion_feedback", args=[0]),
+            "guard_decision": reverse("web:workbench_guard_decision", args=[0]),
         },
         "lost_reasons": [{"value": reason.value, "label": str(reason.label)} for reason in LostReason if reason.value],
     }

@@ -179,9 +179,11 @@ def test_lcqmc_test_pairs_auc_meets_the_target(lcqmc_result):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap: retrieval acc@1 is 0.830 (recall@5 0.993, MRR 0.904); the target is 0.90. In "
-    "cross-validation on the dev pairs most misses rank first another paraphrase of the query that "
-    "the pool holds (not its labelled partner)",
+    reason="known gap: retrieval acc@1 is 0.835 (recall@5 0.992, MRR 0.907); the target is 0.90. Most "
+    "misses rank first another paraphrase of the query that the pool holds, not its labelled partner: "
+    "4.4 per cent of the test queries (19.7 on the dev pairs) find their own text, other punctuation at "
+    "most, in the pool as the partner of another question, which counts as a miss. The ranker is "
+    "trained without such candidates and with sign-bounded weights, so it does not learn that shortcut",
 )
 def test_lcqmc_test_pairs_retrieval_acc_at_1_meets_the_target(lcqmc_result):
     assert lcqmc_result["acc_at_1"] >= 0.90
@@ -261,12 +263,6 @@ def test_the_rank_matrix_puts_the_pair_verdict_beside_the_bm25_evidence():
     assert named["bm25_rank"] == [0.0, 1.0, 2.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the linear ranker over raw pair features can put 北辰电饭煲适合老人用吗 above the "
-    "exact match 北辰电饭煲Pro适合老人用吗 in a small FAQ (a ranker on the pair log-odds and BM25 only "
-    "fixes this but loses 0.10 acc@1 in cross-validation on LCQMC dev)",
-)
 def test_an_exact_match_outranks_entries_for_other_models_of_the_product(model):
     from kefu.assist.retrieval import Entry, Retriever
 
@@ -279,6 +275,37 @@ def test_an_exact_match_outranks_entries_for_other_models_of_the_product(model):
     retriever = Retriever([Entry(i, t) for i, t in enumerate(texts)], reranker=model)
     assert [h.entry_id for h in retriever.search("北辰电饭煲Pro适合老人用吗？", k=2)][0] == 0
     assert [h.entry_id for h in retriever.search("北辰电饭煲mini适合老人用吗", k=2)][0] == 1
+    assert [h.entry_id for h in retriever.search("请问北辰电饭煲适合老人用吗", k=2)][0] == 3
+
+
+def test_the_shipped_ranker_weights_keep_their_signs(model):
+    """More overlap never ranks a candidate lower, more difference never higher (see RANK_MONOTONIC)."""
+    ranker = model.state["ranker"]
+    assert ranker["bias"] == 0.0  # pairwise: only the order within one query is learned
+    for name, weight in zip(match.RANK_FEATURE_NAMES, ranker["coef"], strict=True):
+        sign = match_training.RANK_MONOTONIC.get(name, 0)
+        assert weight * sign >= 0.0, name
+    assert np.count_nonzero(ranker["coef"]) >= 5
+
+
+def test_the_pairwise_ranker_learns_the_order_within_a_query():
+    rng = np.random.default_rng(7)
+    size = len(match.RANK_FEATURE_NAMES)
+    matrix = rng.normal(size=(600, size))
+    queries = np.repeat(np.arange(60), 10)
+    # The right candidate of each query is the one with the highest pair log-odds; a per-query
+    # shift of every row must not matter.
+    matrix += np.repeat(rng.normal(scale=5.0, size=(60, 1)), 10, axis=0)
+    target = np.zeros(600, dtype=int)
+    for q in range(60):
+        rows = np.flatnonzero(queries == q)
+        target[rows[np.argmax(matrix[rows, 0])]] = 1
+    coef = match_training._pairwise_logistic(matrix, target, queries)
+    again = match_training._pairwise_logistic(matrix, target, queries)
+    assert np.array_equal(coef, again)
+    assert coef[0] > 0.5 and np.abs(coef[0]) == np.abs(coef).max()
+    bm25_rank = list(match.RANK_FEATURE_NAMES).index("bm25_rank")
+    assert coef[bm25_rank] <= 0.0
 
 
 def test_the_shipped_model_has_a_linear_ranker_and_the_shipped_recipe(model):

@@ -18,6 +18,18 @@ from kefu.conversations.models import Message
 from kefu.conversations.payloads import message_payload
 
 
+@pytest.fixture(autouse=True)
+def tasks_queued_not_run():
+    """Queue tasks as the server does (the task worker runs them): the assistant's reading is not on the chat thread."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    HUEY.immediate = False
+    HUEY.storage = MemoryStorage(HUEY.name)  # a queue nobody consumes, not the product's var/huey.sqlite3
+    yield
+    HUEY.immediate = True
+
+
 def _statements(context: CaptureQueriesContext) -> list[str]:
     return [query["sql"].split(" ", 3)[0] + " " + query["sql"][:160] for query in context.captured_queries]
 

@@ -38,7 +38,7 @@ def test_counts_are_exact(loaded):
     assert loaded["conversations"] == 500 == Conversation.objects.count()
     assert loaded["users"] == 6
     assert loaded["teams"] == 2
-    assert loaded["inboxes"] == 4
+    assert loaded["inboxes"] == 5
     assert loaded["products"] == len(products.PRODUCTS) >= 26
     assert FaqEntry.objects.count() >= 80
     assert set(Phrase.objects.values_list("stage", flat=True)) >= {

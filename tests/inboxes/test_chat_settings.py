@@ -24,6 +24,9 @@ def _form(**overrides):
         "holding_after_seconds": "60",
         "reply_target_seconds": "20",
         "default_team_id": "",
+        "bot_answer_confidence": "0.75",
+        "bot_unsure_turns": "2",
+        "bot_handover_intensity": "0.75",
         **{f"hours_{day}": "09:00-12:00, 13:30-22:00" for day in ("mon", "tue", "wed", "thu", "fri")},
         "hours_sat": "10:00-18:00",
         "hours_sun": "",
@@ -74,3 +77,23 @@ def test_team_routing_policy_is_changed_by_a_supervisor_only(client, supervisor,
     client.post(f"/settings/chat/teams/{presale_team.pk}/routing", {f"team{presale_team.pk}-policy": "bogus"})
     presale_team.refresh_from_db()
     assert presale_team.routing_policy == "manual"
+
+
+def test_the_answer_bot_is_turned_on_with_its_thresholds_and_audited(client, supervisor, web_inbox):
+    client.force_login(supervisor)
+    form = _form(bot_enabled="on", bot_answer_confidence="0.9", bot_unsure_turns="3", bot_handover_intensity="0.6")
+    assert client.post(f"/settings/chat/inboxes/{web_inbox.pk}/", form).status_code == 302
+    inbox = Inbox.objects.get(pk=web_inbox.pk)
+    options = InboxOptions.of(inbox)
+    assert (inbox.bot_enabled, options.bot_answer_confidence, options.bot_unsure_turns, options.bot_handover_intensity) == (True, 0.9, 3, 0.6)
+    changes = AuditLog.objects.get(object_type__icontains="inbox").changes
+    assert changes["bot_enabled"] == [False, True] and changes["bot_unsure_turns"] == [2, 3]
+
+
+@pytest.mark.parametrize(("field", "value"), [("bot_answer_confidence", "1.5"), ("bot_unsure_turns", "0"), ("bot_handover_intensity", "abc")])
+def test_bad_bot_thresholds_change_nothing(client, supervisor, web_inbox, field, value):
+    client.force_login(supervisor)
+    response = client.post(f"/settings/chat/inboxes/{web_inbox.pk}/", _form(bot_enabled="on", **{field: value}))
+    assert response.status_code == 400
+    inbox = Inbox.objects.get(pk=web_inbox.pk)
+    assert (inbox.bot_enabled, inbox.settings) == (False, {})

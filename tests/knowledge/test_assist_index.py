@@ -1,7 +1,7 @@
 """The assist index: built from the demo knowledge, cached per process, rebuilt when the knowledge version moves."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from kefu.assist.guard import Guard
 from kefu.assist.suggest import KnowledgeBase, suggest
@@ -135,7 +135,7 @@ def test_another_process_bump_is_seen_within_the_check_interval(demo_knowledge_l
     kb = knowledge_base_build()
     monkeypatch.setattr(assist_index, "CHECK_INTERVAL_SECONDS", 3600.0)
 
-    cache.incr(VERSION_KEY)  # what knowledge_changed() in another server process does
+    caches["shared"].incr(VERSION_KEY)  # what knowledge_changed() in another server process does
 
     assert knowledge_base_build() is kb  # not looked at again yet: at most one cache read per interval
     monkeypatch.setattr(assist_index, "CHECK_INTERVAL_SECONDS", 0.0)
@@ -146,7 +146,7 @@ def test_a_lost_version_key_is_recreated_and_rebuilds(demo_knowledge_loaded, mon
     kb = knowledge_base_build()
     monkeypatch.setattr(assist_index, "CHECK_INTERVAL_SECONDS", 0.0)
 
-    cache.delete(VERSION_KEY)
+    caches["shared"].delete(VERSION_KEY)
 
     assert isinstance(knowledge_version(), int)
     assert knowledge_base_build() is not kb

@@ -9,6 +9,7 @@ from kefu.accounts.models import AuditLog
 from kefu.orders.enums import OrderStatus, RefundStatus, ReturnKind, ReturnResolution
 from kefu.orders.models import Order, Refund
 from kefu.orders.services import (
+    order_update,
     refund_approve,
     refund_decline,
     refund_issue,
@@ -146,3 +147,66 @@ def test_concurrent_refunds_refund_the_order_exactly_once(supervisor, tmp_path):
     assert issued == [Decimal("100.00")] * 3
     assert status == OrderStatus.REFUNDED
     assert rows == [(["delivered", "refunded"], "refunded_in_full", "supervisor", "")]
+
+
+# --- the status before "refunding" is kept on the order ---------------------------------------------
+
+
+def before_refunding(order) -> str:
+    return Order.objects.values_list("status_before_refunding", flat=True).get(pk=order.pk)
+
+
+@pytest.mark.django_db
+def test_the_order_keeps_the_status_a_pending_full_refund_replaced_until_it_is_decided(other_agent, supervisor, settings):
+    settings.KEFU = {**settings.KEFU, "REFUND_AGENT_LIMIT": "100.00"}
+    order = order_with_status("completed")
+    assert before_refunding(order) == ""
+
+    pending = refund_issue(order=order, amount="300.00", actor=other_agent)
+    assert (status_of(order), before_refunding(order)) == (OrderStatus.REFUNDING, OrderStatus.COMPLETED)
+
+    refund_approve(refund=pending, actor=supervisor)
+    assert (status_of(order), before_refunding(order)) == (OrderStatus.REFUNDED, "")
+
+
+@pytest.mark.django_db
+def test_a_declined_refund_gives_back_the_kept_status_however_long_the_orders_history_since(other_agent, supervisor, settings):
+    """Sixty later changes of the order's note once hid the refund's audit row; the kept status does not depend on it."""
+    settings.KEFU = {**settings.KEFU, "REFUND_AGENT_LIMIT": "100.00"}
+    order = order_with_status("completed")
+    pending = refund_issue(order=order, amount="300.00", actor=other_agent)
+    for index in range(60):
+        order_update(actor=supervisor, order=order, fields={"seller_note": f"催审批 {index}"}, via="web")
+    assert before_refunding(order) == OrderStatus.COMPLETED
+
+    refund_decline(refund=pending, actor=supervisor, via="web")
+
+    assert (status_of(order), before_refunding(order)) == (OrderStatus.COMPLETED, "")
+    assert status_rows(order)[-1][:2] == (["refunding", "completed"], "refund_declined")
+
+
+@pytest.mark.django_db
+def test_an_order_made_refunding_before_the_order_kept_the_status_is_given_it_back_from_its_audit_rows(other_agent, supervisor, settings):
+    settings.KEFU = {**settings.KEFU, "REFUND_AGENT_LIMIT": "100.00"}
+    order = order_with_status("shipped")
+    pending = refund_issue(order=order, amount="300.00", actor=other_agent)
+    Order.objects.filter(pk=order.pk).update(status_before_refunding="")  # as rows written before the field existed
+
+    refund_decline(refund=pending, actor=supervisor)
+
+    assert (status_of(order), before_refunding(order)) == (OrderStatus.SHIPPED, "")
+
+
+@pytest.mark.django_db
+def test_a_status_set_by_hand_forgets_the_kept_one_and_a_refunding_set_by_hand_stays(other_agent, supervisor, settings):
+    settings.KEFU = {**settings.KEFU, "REFUND_AGENT_LIMIT": "100.00"}
+    order = order_with_status("completed")
+    pending = refund_issue(order=order, amount="300.00", actor=other_agent)
+    order_update(actor=supervisor, order=order, fields={"status": "delivered"}, via="web")
+    assert (status_of(order), before_refunding(order)) == (OrderStatus.DELIVERED, "")
+    order_update(actor=supervisor, order=order, fields={"status": "refunding"}, via="web")
+    assert before_refunding(order) == ""
+
+    refund_decline(refund=pending, actor=supervisor)
+
+    assert status_of(order) == OrderStatus.REFUNDING  # the supervisor's 退款中 is not the refund step's to undo

@@ -307,6 +307,13 @@ def ranker_examples(
         candidates, retrieval = retriever._candidates(prepared, depth, {})
         if not candidates:
             continue
+        # A candidate that is the query itself (other punctuation at most) asks the same question,
+        # but a pool of question pairs labels it "not the partner": learning from it would teach
+        # the ranker that an exact match is a bad sign. It is left out.
+        keep = [i for i, d in enumerate(candidates) if retriever._docs[d].units != prepared.units]
+        if not keep:
+            continue
+        candidates, retrieval = [candidates[i] for i in keep], retrieval[keep]
         pair = np.asarray([model.features(prepared, retriever._docs[d]) for d in candidates])
         blocks.append(rank_matrix(model.raw(pair), retrieval, pair))
         labels.extend(int(retriever._owner[d]) in answers for d in candidates)
@@ -328,11 +335,11 @@ def train_ranker(
     """Learn how to rank retrieval candidates from question pairs (see ``ranker_examples``).
 
     ``model`` (trained without ``rows``) ranks the questions of ``rows``. ``kind`` "linear": a
-    logistic regression on the candidate rows (the default: it ranks as well as trees in
-    cross-validation and, unlike them, never lets the BM25 evidence outvote a clear pair-model
-    verdict in a small FAQ, 花呗如何还款 over 借呗怎么还款); "trees": boosted trees.
+    pairwise logistic ranker with sign-bounded weights (``_pairwise_logistic``; the default: it
+    never lets the BM25 evidence outvote a clear pair-model verdict in a small FAQ, 花呗如何还款
+    over 借呗怎么还款, nor an extra model code win over an exact match, 北辰电饭煲Pro over
+    北辰电饭煲); "trees": boosted trees (pointwise).
     """
-    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
@@ -351,15 +358,64 @@ def train_ranker(
         return {"kind": "trees", "names": list(RANK_FEATURE_NAMES), "trees": _pack_trees(clf)}
     scaler = StandardScaler().fit(matrix)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    ranker = LogisticRegression(C=1.0, max_iter=5000).fit((matrix - scaler.mean_) / scale, target)
+    coef = _pairwise_logistic((matrix - scaler.mean_) / scale, target, _queries)
     return {
         "kind": "linear",
         "names": list(RANK_FEATURE_NAMES),
         "mean": scaler.mean_,
         "scale": scale,
-        "coef": ranker.coef_.ravel(),
-        "bias": float(ranker.intercept_[0]),
+        "coef": coef,
+        "bias": 0.0,
     }
+
+
+# Signs of the ranker's weights: +1 more of it never ranks a candidate lower, -1 never higher,
+# 0 free. The same as the pair model's (more overlap is never worse, more difference never
+# better), plus the pair log-odds and BM25 (higher is better) and the BM25 rank (lower is better).
+RANK_MONOTONIC = {
+    "pair_logit": 1, "bm25_relative": 1, "bm25_words_relative": 1, "bm25_chars_relative": 1, "bm25_rank": -1,
+    **_MONOTONIC,
+}  # fmt: skip
+
+
+def _pairwise_logistic(
+    matrix: np.ndarray, target: np.ndarray, queries: np.ndarray, c: float = 1.0
+) -> np.ndarray:
+    """Weights of a linear ranker: a right candidate must outscore each wrong one of the same query.
+
+    A logistic loss on the differences of (right, wrong) candidate pairs of one query (RankNet,
+    linear), L2-regularised, with each weight's sign bounded by ``RANK_MONOTONIC``. Learning
+    within a query only, the ranker cannot learn how hard a query is; with the signs bounded it
+    cannot learn shortcuts of one data set's make-up (question pairs found by a search engine,
+    whose labelled partner overlaps the query less than other questions of the pool) that would
+    rank an exact match below a worse one. Deterministic (L-BFGS-B from zeros).
+    """
+    from scipy.optimize import minimize
+
+    rows = []
+    for query in np.unique(queries):
+        members = np.flatnonzero(queries == query)
+        right = members[target[members] == 1]
+        wrong = members[target[members] == 0]
+        for i in right:
+            if wrong.size:
+                rows.append(matrix[i] - matrix[wrong])
+    size = matrix.shape[1]
+    if not rows:
+        return np.zeros(size)
+    diff = np.vstack(rows)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = diff @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(s, -30, 30)))
+        return float(np.logaddexp(0.0, -s).sum() + 0.5 / c * w @ w), diff.T @ (p - 1.0) + w / c
+
+    signs = [RANK_MONOTONIC.get(name, 0) for name in RANK_FEATURE_NAMES]
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    found = minimize(
+        loss, np.zeros(size), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000}
+    )
+    return np.asarray(found.x, dtype=np.float64)
 
 
 RANK_TREES = {"max_iter": 200, "learning_rate": 0.05, "max_depth": 4, "min_samples_leaf": 40}

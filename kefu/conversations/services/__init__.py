@@ -1,5 +1,6 @@
 """Every write of live chat: messages, visitors, routing, greeting and conversion (one module per concern)."""
 
+from .assist import assist_view, message_analyse
 from .attachments import attachment_store
 from .channel import channel_customer_resolve, channel_message_receive
 from .common import conversation_by_pk
@@ -51,6 +52,8 @@ def conversation_for_customer(*, customer, inbox=None):
 
 
 __all__ = [
+    "assist_view",
+    "message_analyse",
     "agent_heartbeat",
     "agent_message_send",
     "agent_presence_set",

@@ -19,6 +19,7 @@ from kefu.inboxes.options import InboxOptions
 from ..enums import ConversationAction, ConversationStatus, SenderKind
 from ..errors import ChatError
 from ..models import Conversation, Message, Visitor
+from .assist import customer_message_received
 from .common import (
     conversation_locked,
     conversation_publish,
@@ -65,14 +66,24 @@ def message_content_clean(body: object, attachments: object, client_id: object) 
 
 
 def _rate_check(key: str) -> None:
+    """Sliding-window limit: this window's count plus the previous window's, weighted by how much of it still overlaps.
+
+    A plain fixed window lets a burst straddling a boundary through twice over (10 at 9.9 s, 10 more at 10.1 s).
+    """
     limit, window = RATE_LIMIT
-    key = f"kefu:rate:{key}:{int(time.time() // window)}"
-    if cache.get_or_set(key, 0, window * 2) >= limit:
+    now = time.time()
+    current = int(now // window)
+    this_key, last_key = f"kefu:rate:{key}:{current}", f"kefu:rate:{key}:{current - 1}"
+    counts = cache.get_many([this_key, last_key])
+    overlap = 1 - (now % window) / window
+    if counts.get(this_key, 0) + counts.get(last_key, 0) * overlap >= limit:
         raise ChatError("rate_limited", _("You are sending messages too fast. Please wait a few seconds."))
+    if cache.add(this_key, 1, window * 2):
+        return
     try:
-        cache.incr(key)
+        cache.incr(this_key)
     except ValueError:
-        cache.set(key, 1, window * 2)
+        cache.set(this_key, 1, window * 2)
 
 
 def _existing_in(scope, client_id: str) -> Message | None:
@@ -177,6 +188,7 @@ def _customer_message_store(
                 customer=customer,
                 visitor=visitor,
                 team_id=_default_team_id(inbox),
+                bot_active=inbox.bot_enabled,
                 created_at=now,
                 last_activity_at=now,
             )
@@ -189,6 +201,9 @@ def _customer_message_store(
         updates = {}  # written by message_append's UPDATE of the conversation
         if conversation.status == ConversationStatus.RESOLVED:
             updates.update(status=ConversationStatus.OPEN, resolved_at=None)
+            if conversation.assignee_id is None and conversation.inbox.bot_enabled:  # the bot takes the new question first
+                conversation.bot_active = updates["bot_active"] = True
+                updates["bot_misses"] = 0
             event_record(conversation, ConversationAction.REOPENED, by="customer")
             changed = True
         new_wait = conversation.waiting_since is None
@@ -198,15 +213,17 @@ def _customer_message_store(
         if new_wait:
             updates["waiting_since"] = at
         message = message_append(conversation, sender_kind=SenderKind.CUSTOMER, body=body, attachments=attachments, client_id=client_id, also=updates, at=at)
+        if body:
+            customer_message_received(message)
         if first:
             greeting_send(conversation)
-        if conversation.assignee_id is None and conversation.queued_at is None:
+        if conversation.assignee_id is None and conversation.queued_at is None and not conversation.bot_active:
             conversation_enqueue(conversation)
             changed = True
         if changed or new_wait:  # otherwise message.created tells the clients everything (last message, unread)
             conversation_publish(conversation, customer=changed)  # a new wait alone changes nothing the customer sees
-        if new_wait:
-            _holding_schedule(conversation)
+        if new_wait:  # with the bot serving, the timer hands over if the bot never answered (its task failed)
+            holding_schedule(conversation)
     return message
 
 
@@ -220,7 +237,7 @@ def _default_team_id(inbox) -> int | None:
         return cursor.fetchone()[0]
 
 
-def _holding_schedule(conversation: Conversation) -> None:
+def holding_schedule(conversation: Conversation) -> None:
     from ..tasks import conversation_holding_check
 
     delay = InboxOptions.of(conversation.inbox).holding_after_seconds
@@ -237,7 +254,15 @@ def holding_send_if_unanswered(*, conversation_id: int, waiting_since: str) -> M
         conversation = conversation_locked(conversation_id)
         if conversation.waiting_since is None or conversation.waiting_since.isoformat() != waiting_since:
             return None
-        if conversation.status == ConversationStatus.RESOLVED or not InboxOptions.of(conversation.inbox).is_open():
+        if conversation.status == ConversationStatus.RESOLVED:
+            return None
+        if conversation.bot_active:  # the bot should have answered within the holding time: a person takes over
+            from .bot import bot_handover
+
+            bot_handover(conversation, reason=str(_("The bot did not answer in time.")))
+            conversation_publish(conversation)
+            return None
+        if not InboxOptions.of(conversation.inbox).is_open():
             return None
         if conversation.events.filter(action=ConversationAction.HOLDING, params__waiting_since=waiting_since).exists():
             return None

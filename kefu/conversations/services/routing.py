@@ -114,11 +114,11 @@ def assignment_apply(conversation: Conversation, agent: User, *, action: Convers
     queryset = Conversation.objects.filter(pk=conversation.pk)
     if action in (ConversationAction.ASSIGNED, ConversationAction.CLAIMED):
         queryset = queryset.filter(assignee__isnull=True)
-    if not queryset.update(assignee=agent, assigned_at=now, queued_at=None):
+    if not queryset.update(assignee=agent, assigned_at=now, queued_at=None, bot_active=False):
         return False
     User.objects.filter(pk=agent.pk).update(last_assigned_at=now)
     previous = conversation.assignee_id
-    conversation.assignee, conversation.assigned_at, conversation.queued_at = agent, now, None
+    conversation.assignee, conversation.assigned_at, conversation.queued_at, conversation.bot_active = agent, now, None, False
     event_record(conversation, action, actor=actor, agent=agent.pk, previous=previous, note=note)
     conversation_publish(conversation, action=action)
     return True
@@ -289,9 +289,16 @@ def conversation_handover(*, conversation: Conversation, reason: str) -> Convers
     """Hand over to a person (转人工) when the customer or the bot asks: join its team's queue."""
     with transaction.atomic():
         conversation = conversation_locked(conversation.pk)
-        conversation.handover_reason = (reason or "")[:255]
-        Conversation.objects.filter(pk=conversation.pk).update(handover_reason=conversation.handover_reason)
-        event_record(conversation, ConversationAction.HANDOVER, reason=conversation.handover_reason)
+        if conversation.bot_active:  # the agent who takes over reads what the bot saw
+            from .bot import bot_reading_post
+
+            bot_reading_post(conversation, reason=reason)
+        waited = conversation.waiting_since is not None
+        handover_mark(conversation, reason=reason)
+        if not waited:
+            from .messages import holding_schedule
+
+            holding_schedule(conversation)
         if conversation.status == ConversationStatus.RESOLVED:
             conversation.status = ConversationStatus.OPEN
             Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN, resolved_at=None)
@@ -299,6 +306,17 @@ def conversation_handover(*, conversation: Conversation, reason: str) -> Convers
             conversation_enqueue(conversation)
         conversation_publish(conversation, action=ConversationAction.HANDOVER)
     return conversation
+
+
+def handover_mark(conversation: Conversation, *, reason: str) -> None:
+    """Record why a person is needed and take the conversation from the bot (the caller holds its lock)."""
+    conversation.handover_reason = (reason or "")[:255]
+    conversation.bot_active = False
+    updates = {"handover_reason": conversation.handover_reason, "bot_active": False}
+    if conversation.waiting_since is None:  # the bot had answered: from now on the customer waits for a person
+        conversation.waiting_since = updates["waiting_since"] = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    event_record(conversation, ConversationAction.HANDOVER, reason=conversation.handover_reason)
 
 
 def conversation_conversion_mark(*, conversation: Conversation, actor: User | None, converted: bool, reason: str = "", order_number: str = "") -> Conversation:
@@ -369,3 +387,19 @@ def conversation_rate(*, conversation: Conversation, score: int, comment: str = 
         event_record(conversation, ConversationAction.RATED, score=score)
         conversation_publish(conversation, action=ConversationAction.RATED)
     return conversation
+
+
+def escalation_supervisors(conversation: Conversation) -> list[User]:
+    """Return who is alerted about an upset customer: the leads and supervisors of its team, else every supervisor."""
+    from kefu.accounts.enums import Role
+
+    supervisor_roles = [Role.SUPERVISOR, Role.ADMIN]
+    users = []
+    if conversation.team_id:
+        users = list(
+            User.objects.filter(is_active=True, memberships__team_id=conversation.team_id)
+            .filter(Q(memberships__is_lead=True) | Q(role__in=supervisor_roles))
+            .distinct()
+            .order_by("pk")
+        )
+    return users or list(User.objects.filter(is_active=True, role__in=supervisor_roles).order_by("pk"))

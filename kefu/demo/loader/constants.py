@@ -37,6 +37,7 @@ INBOXES = [
     ("客服邮箱", ChannelType.EMAIL, "demo-email", [AFTERSALE_TEAM], False, "service@demo-shop.example"),
     ("客服热线", ChannelType.PHONE, "demo-phone", [AFTERSALE_TEAM], False, ""),
     ("淘宝店铺接入", ChannelType.API, "demo-taobao", [PRESALE_TEAM], False, ""),
+    ("商城智能客服", ChannelType.WEB, "demo-shop", [PRESALE_TEAM], True, ""),  # the answer bot 小客 serves first
 ]
 # the chat options of every demo inbox: open 08:00-23:59 every day, holding message after 45 s
 INBOX_SETTINGS = {

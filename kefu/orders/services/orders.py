@@ -256,6 +256,8 @@ def order_update(
         if stamp_field and cleaned.get(stamp_field) is None and getattr(order, stamp_field) is None:
             cleaned[stamp_field] = timezone.now()
         changes = field_changes(order, cleaned)
+        if "status" in changes:
+            order.status_before_refunding = ""  # a status set by hand is not the refund step's to give back
         order.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
         if changes:
             order.save()

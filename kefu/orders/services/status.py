@@ -2,7 +2,9 @@
 
 The refund services call these with the order row locked, so two refunds at once cannot both
 miss (or both make) the step that completes the refund. Each change writes the order's audit
-row with who caused it and why, as order_update does for a supervisor's change by hand.
+row with who caused it and why, as order_update does for a supervisor's change by hand. The
+status a pending full refund replaced is kept on the order (``status_before_refunding``), so a
+declined refund can give it back.
 """
 
 from decimal import Decimal
@@ -29,17 +31,26 @@ def order_status_change(*, order: Order, status: str, actor: User | None, reason
     if previous == status:
         return order
     now = timezone.now()
-    Order.objects.filter(pk=order.pk).update(status=status, updated_at=now)
-    order.status, order.updated_at = status, now
+    # Remembered only when a pending full refund makes the order "refunding"; any other move forgets it.
+    before = previous if status == OrderStatus.REFUNDING and reason == PENDING_REASON else ""
+    Order.objects.filter(pk=order.pk).update(status=status, status_before_refunding=before, updated_at=now)
+    order.status, order.status_before_refunding, order.updated_at = status, before, now
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=order, changes={"status": [previous, status], "reason": reason}, via=via)
     return order
 
 
 def _status_before_refunding(order: Order) -> str | None:
-    """Return the status the order had when a pending full refund made it "refunding", from its audit rows.
+    """Return the status the order had when a pending full refund made it "refunding".
 
-    None when the refund step did not set it (the platform's export did): that status stays.
+    None when the refund step did not set it (the platform's export or a person did): that status stays.
     """
+    if order.status_before_refunding:
+        return order.status_before_refunding
+    return _status_before_refunding_from_audit(order)
+
+
+def _status_before_refunding_from_audit(order: Order) -> str | None:
+    """Read it from the order's audit rows: for orders made "refunding" before the order kept it."""
     rows = AuditLog.objects.filter(object_type="orders.order", object_id=str(order.pk), action=AuditAction.UPDATE)
     for changes in rows.order_by("-created_at", "-id").values_list("changes", flat=True)[:50]:
         status = (changes or {}).get("status")

@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     INCIDENT = "incident", _("Incident")  # 危机: a surge of similar tickets
     FOLLOW_UP = "follow_up", _("Follow-up answer")  # 回访结果: the customer answered
     TICKET = "ticket", _("Ticket")  # other ticket news (assignment and the like)
+    ESCALATION = "escalation", _("Upset customer")  # 情绪升级: an angry customer's chat was raised in the queue
 
 
 class Notification(models.Model):

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from kefu.knowledge.models import AfterSalesRule
 from kefu.orders import services as order_services
+from kefu.orders.enums import ReturnStatus
 from kefu.orders.models import Order
+from kefu.orders.services.returns import PARCEL_STEPS
 
 from .. import forms, selectors, services
 from ..enums import TicketStatus
@@ -59,8 +61,16 @@ def return_request(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return _money_action(request, ticket_id, act, _("Return request recorded."))
 
 
-RMA_STEPS = {"approve", "decline", "ship_back", "receive", "inspect", "complete"}
-PARCEL_STEPS = {"ship_back", "receive", "inspect"}  # what happens to the parcel: recorded even once the ticket is archived
+# the return's steps on the ticket page and the status each leads to; the parcel's steps
+# (order_services.PARCEL_STEPS) are recorded even once the ticket is archived
+RMA_STEPS = {
+    "approve": ReturnStatus.APPROVED,
+    "decline": ReturnStatus.DECLINED,
+    "ship_back": ReturnStatus.IN_TRANSIT,
+    "receive": ReturnStatus.RECEIVED,
+    "inspect": ReturnStatus.INSPECTED,
+    "complete": ReturnStatus.COMPLETED,
+}
 
 
 @login_required
@@ -107,7 +117,7 @@ def return_step(request: HttpRequest, ticket_id: int, rma_id: int, step: str) ->
         with transaction.atomic():  # carrying the return over and its step succeed or fail together
             act(ticket)
 
-    return _money_action(request, ticket_id, act_together, _("Return updated."), parcel_step=step in PARCEL_STEPS)
+    return _money_action(request, ticket_id, act_together, _("Return updated."), parcel_step=RMA_STEPS[step] in PARCEL_STEPS)
 
 
 @login_required

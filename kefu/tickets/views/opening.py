@@ -14,6 +14,7 @@ from kefu.accounts.permissions import Capability, permission_require
 from kefu.conversations.selectors import conversation_get_for
 from kefu.customers.models import Customer
 from kefu.orders.models import Order
+from kefu.web.forms import form_add_service_errors
 
 from .. import forms, services
 from ..enums import TicketChannel
@@ -60,11 +61,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
             return redirect("tickets:detail", ticket_id=ticket.pk)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form_add_service_errors(form, error)
     context = {"form": form, "conversation": conversation, "quote": services.conversation_quote(conversation) if conversation else ""}
     return render(request, "tickets/new.html", context)
 
@@ -93,6 +90,5 @@ def ticket_public_new(request: HttpRequest) -> HttpResponse:
                 )
                 return render(request, "tickets/public_done.html", {"ticket": ticket})
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                form_add_service_errors(form, error)
     return render(request, "tickets/public_new.html", {"form": form, "limited": False})

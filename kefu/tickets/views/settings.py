@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.permissions import Capability, permission_require
+from kefu.web.forms import form_add_service_errors
 
 from .. import forms_settings, settings_services
 from ..enums import TicketPriority
@@ -30,18 +31,6 @@ VIA = "web"
 
 def _require(request: HttpRequest) -> None:
     permission_require(request.user, Capability.TICKET_SETTINGS_WRITE)
-
-
-def _add_service_errors(form, error: ValidationError, field_map: dict[str, str | None]) -> None:
-    """Show a service's refusal next to the fields it names, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, errors in error.error_dict.items():
-        target = field_map.get(name, name)
-        for item in errors:
-            form.add_error(target if target in form.fields else None, item)
 
 
 def duration_text(minutes: int) -> str:
@@ -80,7 +69,7 @@ def settings_home(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("After-sales settings saved. They apply from the next follow-up and the next detector run."))
                 return redirect("tickets:settings")
         except ValidationError as error:
-            _add_service_errors(form, error, forms_settings.SETTINGS_ERROR_FIELDS)
+            form_add_service_errors(form, error, forms_settings.SETTINGS_ERROR_FIELDS)
     context = {"form": form, "saved": saved, "previews": previews, "as_of": as_of, "previewed": action == "preview" and not form.errors}
     return render(request, "tickets/settings/home.html", context, status=400 if form.errors else 200)
 
@@ -121,7 +110,7 @@ def sla_policies(request: HttpRequest, policy_id: int | None = None) -> HttpResp
                 messages.success(request, _("SLA policy saved. It applies to tickets opened from now on."))
             return redirect("tickets:sla_policies")
         except ValidationError as error:
-            _add_service_errors(form, error, forms_settings.SLA_ERROR_FIELDS)
+            form_add_service_errors(form, error, forms_settings.SLA_ERROR_FIELDS)
     context = {
         "rows": _policy_rows(),
         "coverage": settings_services.sla_policy_coverage(),
@@ -199,7 +188,7 @@ def _calendar_save(request: HttpRequest, calendar: BusinessCalendar | None) -> H
             messages.success(request, _("Calendar saved. Due times computed from now on use these hours."))
             return redirect("tickets:calendar", saved.pk)
         except ValidationError as error:
-            _add_service_errors(form, error, forms_settings.CALENDAR_ERROR_FIELDS)
+            form_add_service_errors(form, error, forms_settings.CALENDAR_ERROR_FIELDS)
     return _calendar_page(request, calendar, status=400, hours_form=form)
 
 
@@ -239,7 +228,7 @@ def holiday_add(request: HttpRequest, calendar_id: int) -> HttpResponse:
             messages.success(request, _("%(date)s added.") % {"date": holiday.date.isoformat()})
             return redirect("tickets:calendar", calendar.pk)
         except ValidationError as error:
-            _add_service_errors(form, error, {})
+            form_add_service_errors(form, error)
     return _calendar_page(request, calendar, status=400, holiday_form=form)
 
 

@@ -28,6 +28,10 @@ class Command(BaseCommand):
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
         self.stdout.write(self.style.SUCCESS(_("Kefu is starting at http://%(host)s:%(port)s/") % {"host": shown_host, "port": port}))
         self.stdout.write(_("Workbench: http://%(host)s:%(port)s/   Admin: /admin/   API docs: /api/docs   Health: /healthz") % {"host": shown_host, "port": port})
+        self.stdout.write(
+            _("Customer chat: http://%(host)s:%(port)s/chat/demo-web/ (agents answer)   http://%(host)s:%(port)s/chat/demo-shop/ (the answer bot first)")
+            % {"host": shown_host, "port": port}
+        )
         try:
             call_command("serve", host=host, port=port)
         finally:

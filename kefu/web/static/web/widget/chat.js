@@ -627,7 +627,7 @@
       var head = document.createElement("div");
       head.className = "kc-msg-head";
       var avatar = document.createElement("span");
-      avatar.className = "kc-avatar";
+      avatar.className = message.sender_kind === "bot" ? "kc-avatar kc-bot" : "kc-avatar";
       avatar.setAttribute("aria-hidden", "true");
       var name = senderLabel(message);
       avatar.textContent = message.sender_kind === "bot" ? initial(config.bot_name) : initial(name);
@@ -776,6 +776,9 @@
     var kind = conversation ? conversation.assignee_kind : null;
     var resolved = conversation && conversation.status === "resolved";
     var online = state.inbox.online !== false;
+    // In the queue means waiting for a person: the bot has handed over even if no summary said so yet.
+    var queued = Boolean(state.queue && conversation && state.queue.conversation === conversation.id && kind !== "agent" && !resolved);
+    if (queued && kind === "bot") kind = "none";
     var name;
     var avatar;
     if (kind === "agent" && conversation.assignee_name) {
@@ -791,15 +794,18 @@
       name = t("online_service");
       avatar = initial(config.shop_name);
     }
-    if (!online && kind !== "agent") {
-      name = state.inbox.hours ? t("offline_hours", { hours: state.inbox.hours }) : t("offline");
-    }
+    var offlineText = state.inbox.hours ? t("offline_hours", { hours: state.inbox.hours }) : t("offline");
+    var botServes = kind === "bot" || (!conversation && config.bot_enabled);
+    // The bot answers at any hour: while it serves, the header names it (the grey dot and the title tell the hours).
+    if (!online && kind !== "agent" && !botServes) name = offlineText;
     el.whoName.textContent = name;
+    if (online) el.whoName.removeAttribute("title");
+    else el.whoName.title = offlineText;
     el.whoAvatar.textContent = avatar;
+    el.whoAvatar.classList.toggle("kc-bot", botServes && kind !== "agent");
     el.whoAvatar.hidden = !(kind === "agent" || kind === "bot" || (!conversation && config.bot_enabled));
     el.onlineDot.classList.toggle("off", !online);
 
-    var queued = state.queue && conversation && state.queue.conversation === conversation.id && kind !== "agent" && !resolved;
     if (queued) {
       el.queue.textContent = state.queue.position > 0 ? t("queue_ahead", { position: state.queue.position }) : t("queue_next");
     }

@@ -43,6 +43,9 @@
     presence: ME.presence,
     sideTab: "profile",
     customerTyping: null, // {conversation, until}
+    assist: new Map(), // conversation id -> {status: loading | ready | error, data: the assist body or null}
+    dismissed: new Set(), // "message:source:source_id:text" of suggestions the agent dismissed
+    inserted: new Map(), // conversation id -> suggestions put into the composer and not sent yet
   };
 
   // ---------------------------------------------------------------- small helpers
@@ -97,10 +100,31 @@
     return `<svg viewBox="0 0 16 16" width="14" height="14" fill="none" stroke="currentColor" stroke-width="1.4" role="img" aria-label="${escapeHtml(label)}"><title>${escapeHtml(label)}</title>${path}</svg>`;
   }
 
-  function emotionBadge(emotion) {
+  const EMOTION_EMOJI = { angry: "😠", anxious: "😟", disappointed: "😞", satisfied: "😊", neutral: "" };
+  const NEGATIVE_EMOTIONS = new Set(["angry", "anxious", "disappointed"]);
+  const TREND_ARROWS = { rising: "↗", falling: "↘", steady: "→" };
+
+  function trendHtml(trend) {
+    if (!TREND_ARROWS[trend]) return "";
+    return `<span class="wb-trend ${escapeHtml(trend)}" title="${escapeHtml(T["trend_" + trend] || "")}">${TREND_ARROWS[trend]}</span>`;
+  }
+
+  /** A customer's emotion as a small badge: negative emotions only, unless `all` (the header shows satisfied too). */
+  function emotionBadge(emotion, { trend = false, all = false } = {}) {
     if (!emotion) return "";
-    const label = typeof emotion === "string" ? emotion : emotion.label || emotion.name || "";
-    return label ? `<span class="wb-emotion" data-emotion>${escapeHtml(label)}</span>` : "";
+    if (typeof emotion === "string") return `<span class="wb-emotion" data-emotion>${escapeHtml(emotion)}</span>`;
+    const code = emotion.code || "";
+    if (!emotion.label || code === "neutral" || (!all && !NEGATIVE_EMOTIONS.has(code))) return "";
+    const title = [T.emotion + " " + emotion.label, T["trend_" + emotion.trend] || ""].filter(Boolean).join(" · ");
+    const emoji = EMOTION_EMOJI[code] ? `<span aria-hidden="true">${EMOTION_EMOJI[code]}</span>` : "";
+    return (
+      `<span class="wb-emotion emotion-${escapeHtml(code)}" data-emotion="${escapeHtml(code)}" title="${escapeHtml(title)}">` +
+      `${emoji}${escapeHtml(emotion.label)}${trend ? trendHtml(emotion.trend) : ""}</span>`
+    );
+  }
+
+  function escalatedBadge(summary) {
+    return summary.escalated ? `<span class="wb-escalated" data-escalated title="${escapeHtml(T.escalated)}">${escapeHtml(T.escalated)}</span>` : "";
   }
 
   function waitBadge(summary) {
@@ -122,9 +146,9 @@
     }
   }
 
-  function toast(text, { error = false, title = "", onClick = null, ms = 4500 } = {}) {
+  function toast(text, { error = false, alert = false, title = "", onClick = null, ms = 4500 } = {}) {
     const box = document.createElement("div");
-    box.className = "wb-toast" + (error ? " error" : "");
+    box.className = "wb-toast" + (error ? " error" : "") + (alert ? " alert" : "") + (onClick ? " clickable" : "");
     box.setAttribute("role", error ? "alert" : "status");
     box.innerHTML = (title ? `<strong>${escapeHtml(title)}</strong>` : "") + escapeHtml(text);
     box.addEventListener("click", () => {
@@ -163,6 +187,16 @@
   }
 
   const conversationUrl = (id) => CONFIG.urls.conversation.replace(/0$/, String(id));
+  /** Put a conversation id into a URL reversed with 0 (…/conversations/0/assist). */
+  const withId = (url, id) => url.replace(/\/0(\/|$)/, `/${id}$1`);
+
+  function postJson(url, body) {
+    return fetchJson(url, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF },
+    });
+  }
   const messagesUrl = (id) => CONFIG.urls.messages.replace(/\/0\/messages$/, `/${id}/messages`);
 
   // ---------------------------------------------------------------- pending (unacknowledged) messages
@@ -209,6 +243,7 @@
       if (pending.conversation === message.conversation) {
         state.pending.delete(message.client_id);
         savePending();
+        pendingDone(pending, message);
       }
     }
     if (conv.messages.has(message.seq)) return false;
@@ -300,7 +335,10 @@
     for (const pending of state.pending.values()) {
       if (!pending.failed) sendPending(pending);
     }
-    if (socket.everConnected) loadList();
+    if (socket.everConnected) {
+      loadList();
+      if (state.openId) loadAssist(state.openId); // analyses made while the socket was down
+    }
     socket.everConnected = true;
   }
 
@@ -332,6 +370,9 @@
       case "notification":
         onNotification(frame);
         break;
+      case "assist.updated":
+        onAssistUpdated(frame);
+        break;
       case "pong":
         if (frame.server_time) state.serverOffset = Date.parse(frame.server_time) - Date.now();
         break;
@@ -350,6 +391,7 @@
     const pending = state.pending.get(frame.client_id);
     state.pending.delete(frame.client_id);
     savePending();
+    if (pending) pendingDone(pending, frame.message);
     if (frame.message) addMessage(frame.message);
     const id = frame.conversation || (pending && pending.conversation);
     if (id === state.openId) renderHistory();
@@ -431,12 +473,12 @@
   }
 
   function onNotification(frame) {
+    const escalation = frame.kind === "escalation"; // an upset customer: stays longer, in the alert colour
     toast(frame.body || "", {
       title: frame.title || T.new_notification,
-      onClick: () => {
-        if (frame.conversation) openConversation(frame.conversation);
-      },
-      ms: 8000,
+      alert: escalation,
+      onClick: frame.conversation ? () => openConversation(frame.conversation) : null,
+      ms: escalation ? 15000 : 8000,
     });
     scheduleListRefresh();
   }
@@ -447,7 +489,10 @@
       state.pending.delete(frame.client_id);
       savePending();
       // Give the text back so nothing the agent wrote is lost.
-      if (pending.conversation === state.openId && !composer().value.trim()) composer().value = pending.body;
+      if (pending.conversation === state.openId && !composer().value.trim()) {
+        composer().value = pending.body;
+        composerChanged();
+      }
       else if (pending.conversation !== state.openId) state.drafts.set(pending.conversation, pending.body);
       if (pending.conversation === state.openId) renderHistory();
     }
@@ -569,9 +614,9 @@
     const time = waitBadge(s) || (s.last_activity_at ? `<span>${shortTime(s.last_activity_at)}</span>` : "");
     const assignee = s.assignee && s.assignee.id !== ME.id ? `<span class="wb-assignee">${escapeHtml(s.assignee.name)}</span>` : "";
     return (
-      `<li class="wb-row ${s.status === "resolved" ? "resolved" : ""}" role="option" data-id="${s.id}" aria-current="${current}" aria-selected="${current}">` +
+      `<li class="wb-row${s.status === "resolved" ? " resolved" : ""}${s.escalated ? " escalated" : ""}" role="option" data-id="${s.id}" aria-current="${current}" aria-selected="${current}">` +
       `<span class="wb-row-icon">${channelIcon(s.inbox ? s.inbox.channel : "web")}</span>` +
-      `<span class="wb-row-name"><span class="wb-name-text">${escapeHtml(customer.name || "#" + s.id)}</span>${emotionBadge(s.emotion)}` +
+      `<span class="wb-row-name"><span class="wb-name-text">${escapeHtml(customer.name || "#" + s.id)}</span>${emotionBadge(s.emotion)}${escalatedBadge(s)}` +
       `${customer.returning ? `<span class="wb-tag-returning">${escapeHtml(T.returning)}</span>` : ""}</span>` +
       `<span class="wb-row-meta">${time}${unread}</span>` +
       `<span class="wb-row-last"><span class="wb-last-text">${escapeHtml(preview)}</span>${assignee}</span>` +
@@ -687,6 +732,7 @@
       composer().value = state.drafts.get(id) || "";
       $("#wb-private").checked = false;
       updateNoteMode();
+      composerChanged();
       state.attachments = [];
       renderAttachments();
       closePhrases();
@@ -698,6 +744,8 @@
     if (summary) summary.unread = 0;
     renderList();
     renderHeader();
+    renderAssist();
+    if (switching) loadAssist(id);
     const conv = ensureConv(id);
     if (!conv.loaded) $("#wb-history").innerHTML = `<div class="wb-loading">${escapeHtml(T.loading)}</div>`;
     else renderHistory({ toBottom: switching });
@@ -752,7 +800,10 @@
     const parts = [`<span>${channelIcon(s.inbox ? s.inbox.channel : "web")} ${escapeHtml(s.inbox ? s.inbox.name : "")}</span>`];
     if (customer.returning) parts.push(`<span class="wb-tag-returning">${escapeHtml(T.returning)}</span>`);
     if (customer.value_level === "high") parts.push(`<span class="wb-tag-value">${escapeHtml(T.high_value)}</span>`);
-    if (s.emotion) parts.push(emotionBadge(s.emotion));
+    if (s.escalated) parts.push(escalatedBadge(s));
+    const emotion = emotionBadge(s.emotion, { trend: true, all: true });
+    if (emotion) parts.push(emotion);
+    if (s.stage && s.stage.label) parts.push(`<span class="wb-stage" data-stage="${escapeHtml(s.stage.code || "")}" title="${escapeHtml(T.stage)}">${escapeHtml(T.stage)} ${escapeHtml(s.stage.label)}</span>`);
     parts.push(`<span class="status status-${escapeHtml(s.status)}">${escapeHtml(T["status_" + s.status] || s.status)}</span>`);
     if (s.assignee) parts.push(`<span>${escapeHtml(format(T.assigned_to, { name: s.assignee.name }))}</span>`);
     else if (s.assignee_kind === "bot") parts.push(`<span>${escapeHtml(T.bot_answering)}</span>`);
@@ -883,16 +934,51 @@
   }
 
   // ---------------------------------------------------------------- the composer
-  function sendComposer() {
+  /** Send the composer's reply; a public reply with flagged wording is confirmed first (re-checked when the last check is stale). */
+  async function sendComposer() {
     const id = state.openId;
-    if (!id) return;
-    const input = composer();
-    const body = input.value.trim();
+    if (!id || guard.busy) return;
+    const value = composer().value;
+    const body = value.trim();
     if (state.uploading) {
       toast(T.uploading);
       return;
     }
     if (!body && !state.attachments.length) return;
+    if (body && guardActive()) {
+      let flags = guardKnownFlags(value);
+      if (flags === null) {
+        guard.busy = true;
+        setSendHint(T.guard_checking);
+        try {
+          flags = await guardFlagsOf(value);
+        } catch (_) {
+          flags = []; // the guard is down: the reply still goes, as it would without the guard
+        }
+        guard.busy = false;
+        setSendHint("");
+        if (state.openId !== id || composer().value !== value) return; // the agent moved on meanwhile
+      }
+      if (flags.length) {
+        closePhrases();
+        openGuardConfirm(value, body, flags);
+        return;
+      }
+    }
+    dispatchSend({});
+  }
+
+  const sendHint = $("#wb-send-hint");
+  const sendHintDefault = sendHint.textContent;
+  function setSendHint(text) {
+    sendHint.textContent = text || sendHintDefault;
+    $("#wb-send").disabled = !!text;
+  }
+
+  function dispatchSend({ guardText = "" } = {}) {
+    const id = state.openId;
+    const input = composer();
+    const body = input.value.trim();
     const pending = {
       client_id: newClientId(),
       conversation: id,
@@ -900,6 +986,10 @@
       attachments: state.attachments.slice(),
       private: $("#wb-private").checked,
     };
+    const inserted = state.inserted.get(id);
+    if (inserted && inserted.length && !pending.private) pending.suggestions = inserted; // feedback once acknowledged
+    if (guardText) pending.guard = guardText; // "sent anyway": recorded with the message's id once acknowledged
+    state.inserted.delete(id);
     state.pending.set(pending.client_id, pending);
     savePending();
     sendPending(pending); // when offline it stays pending and goes after the reconnect
@@ -909,8 +999,15 @@
     renderAttachments();
     closePhrases();
     sendTyping(false);
+    composerChanged();
     renderHistory({ toBottom: true });
     focusComposer();
+  }
+
+  /** A reply of ours was acknowledged (by its ack or by its own message.created, whichever came first). */
+  function pendingDone(pending, message) {
+    suggestionFeedbackSent(pending, message);
+    if (pending.guard) guardDecision(pending.conversation, pending.guard, "sent", message && message.id);
   }
 
   const typingState = { sentAt: 0, active: false, idleTimer: null };
@@ -935,6 +1032,7 @@
   }
   $("#wb-private").addEventListener("change", () => {
     updateNoteMode();
+    composerChanged();
     focusComposer();
   });
 
@@ -949,6 +1047,7 @@
   });
 
   composer().addEventListener("input", () => {
+    composerChanged();
     updatePhrasePicker();
     if (!$("#wb-private").checked && composer().value.trim()) sendTyping(true);
   });
@@ -1021,6 +1120,7 @@
     const end = input.selectionEnd ?? input.value.length;
     input.setRangeText(text, start, end, "end");
     input.focus();
+    composerChanged();
   }
 
   $(".wb-tools").addEventListener("click", (event) => {
@@ -1128,6 +1228,7 @@
     const input = composer();
     const cursor = input.selectionStart ?? input.value.length;
     input.setRangeText(fillPlaceholders(phrase.body), phraseState.start, cursor, "end");
+    composerChanged();
     closePhrases();
     input.focus();
     sendTyping(true);
@@ -1276,6 +1377,7 @@
       side.innerHTML = html;
       if (window.htmx) htmx.process(side);
       selectSideTab(state.sideTab);
+      renderAssist();
     } catch (error) {
       if (token === panelToken) side.innerHTML = `<div class="wb-error">${escapeHtml(error.message)}</div>`;
     }
@@ -1328,6 +1430,445 @@
   });
   document.body.addEventListener("htmx:responseError", () => toast(T.load_failed, { error: true }));
 
+  // ---------------------------------------------------------------- the assist tab (智能辅助)
+  // Filled from the assist endpoint when a conversation opens and from "assist.updated" live; drawn
+  // into the customer panel's assist pane, which is re-rendered after every reload of that panel.
+  const ASSIST_ON = !!CONFIG.urls.assist;
+  let assistToken = 0;
+
+  async function loadAssist(id) {
+    if (!ASSIST_ON) return;
+    const token = ++assistToken;
+    const held = state.assist.get(id);
+    if (!held || !held.data) state.assist.set(id, { status: "loading", data: null });
+    renderAssist();
+    try {
+      const data = await fetchJson(withId(CONFIG.urls.assist, id));
+      // A live update may have come while this was on its way: keep whichever analysed the later message.
+      const now = state.assist.get(id);
+      if (!(now && now.data && assistSeq(now.data) > assistSeq(data))) state.assist.set(id, { status: "ready", data });
+    } catch (error) {
+      const now = state.assist.get(id);
+      if (!now || !now.data) state.assist.set(id, { status: "error", data: null, message: error.message });
+    }
+    if (token === assistToken && id === state.openId) renderAssist();
+  }
+
+  const assistSeq = (data) => (data && data.message ? data.message.seq || 0 : 0);
+
+  function onAssistUpdated(frame) {
+    const id = frame.conversation;
+    const data = frame.assist;
+    if (!id || !data) return;
+    const held = state.assist.get(id);
+    if (held && held.data && assistSeq(held.data) > assistSeq(data)) return; // an older analysis arriving late
+    state.assist.set(id, { status: "ready", data });
+    const summary = state.summaries.get(id);
+    if (summary && data.emotion) {
+      summary.emotion = { code: data.emotion.code, label: data.emotion.label, intensity: data.emotion.intensity, trend: data.emotion.trend };
+      if (data.stage !== undefined) summary.stage = data.stage;
+      if (data.escalated !== undefined) summary.escalated = data.escalated;
+      updateRow(summary);
+      if (id === state.openId) renderHeader();
+    }
+    if (id === state.openId) renderAssist();
+  }
+
+  const suggestionKey = (data, s) => [data.message ? data.message.id : "", s.source, s.source_id == null ? "" : s.source_id, s.text].join("\u0001");
+
+  /** The suggestions still offered for the open conversation (dismissed ones left out), at most five. */
+  function visibleSuggestions() {
+    const held = state.assist.get(state.openId);
+    if (!held || !held.data) return [];
+    return (held.data.suggestions || []).filter((s) => !state.dismissed.has(suggestionKey(held.data, s))).slice(0, 5);
+  }
+
+  function emotionSection(emotion, history) {
+    const code = escapeHtml(emotion.code || "neutral");
+    const percent = Math.round(Math.max(0, Math.min(1, Number(emotion.intensity) || 0)) * 100);
+    const emoji = EMOTION_EMOJI[emotion.code] ? `<span aria-hidden="true">${EMOTION_EMOJI[emotion.code]}</span>` : "";
+    let html =
+      `<div class="wb-assist-emotion emotion-${code}" data-assist-emotion="${code}">` +
+      `<span class="wb-assist-k">${escapeHtml(T.emotion)}</span>` +
+      `<span class="wb-emo-label">${emoji}${escapeHtml(emotion.label || "")}</span>${trendHtml(emotion.trend)}` +
+      (emotion.code === "neutral"
+        ? ""
+        : `<span class="wb-intensity" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}" aria-label="${escapeHtml(T.intensity)}" title="${escapeHtml(T.intensity)} ${percent}/100">` +
+          `<span style="width:${percent}%"></span></span>`) +
+      `</div>`;
+    const cues = customerCues(emotion.cues);
+    if (cues.length) {
+      html += `<div class="wb-cues"><span class="wb-assist-k">${escapeHtml(T.cues)}</span>${cues.map((c) => `<q>${escapeHtml(c)}</q>`).join("")}</div>`;
+    }
+    if (history && history.length > 1) {
+      const bars = history
+        .map((h) => {
+          const height = 4 + Math.round(Math.max(0, Math.min(1, Number(h.intensity) || 0)) * 14);
+          return `<span class="emotion-${escapeHtml(h.code || "neutral")}" style="height:${height}px" title="#${escapeHtml(h.seq)} ${escapeHtml(h.label || "")}"></span>`;
+        })
+        .join("");
+      html += `<div class="wb-emo-trend"><span class="wb-assist-k">${escapeHtml(T.trend)}</span><span class="wb-emo-strip" title="${escapeHtml(T.recent_emotions)}" aria-label="${escapeHtml(T.recent_emotions)}">${bars}</span></div>`;
+    }
+    return html;
+  }
+
+  /** The words of the customer's that the reading rests on ("lexicon:催了好几次" -> 催了好几次); the classifier's own markers are left out. */
+  function customerCues(cues) {
+    const shown = [];
+    for (const cue of cues || []) {
+      const match = /^(lexicon|degree|negation|punctuation|emoticon):(.+)$/.exec(String(cue));
+      if (match && !shown.includes(match[2])) shown.push(match[2]);
+    }
+    return shown.slice(0, 6);
+  }
+
+  function suggestionHtml(s, i) {
+    const title = s.title && s.title !== s.text ? `<span class="wb-sugg-title">${escapeHtml(s.title)}</span>` : "";
+    return (
+      `<li class="wb-suggestion" data-suggestion="${i}" data-source="${escapeHtml(s.source || "")}">` +
+      `<button type="button" class="wb-sugg-use" data-use-suggestion="${i}" title="${escapeHtml(format(T.insert_suggestion, { n: i + 1 }))}">` +
+      `<kbd class="wb-sugg-n">${i + 1}</kbd><span class="wb-sugg-text">${escapeHtml(fillPlaceholders(s.text || ""))}</span></button>` +
+      `<span class="wb-sugg-foot"><span class="wb-src src-${escapeHtml(s.source || "")}">${escapeHtml(s.source_label || s.source || "")}</span>${title}` +
+      `<button type="button" class="wb-sugg-x" data-dismiss-suggestion="${i}" title="${escapeHtml(T.dismiss)}" aria-label="${escapeHtml(T.dismiss)} ${i + 1}">✕</button></span>` +
+      `</li>`
+    );
+  }
+
+  function renderAssist() {
+    const tab = $('#wb-side [data-side-tab="assist"]');
+    if (tab && !ASSIST_ON) tab.hidden = true;
+    const box = $("#wb-assist");
+    if (!box || !ASSIST_ON) return;
+    const held = state.openId ? state.assist.get(state.openId) : null;
+    const suggestions = visibleSuggestions();
+    const count = $("[data-assist-count]", tab || document);
+    if (count) {
+      count.textContent = String(suggestions.length);
+      count.hidden = !suggestions.length;
+    }
+    if (!held || held.status === "loading") {
+      box.innerHTML = `<div class="wb-loading">${escapeHtml(T.loading)}</div>`;
+      return;
+    }
+    if (held.status === "error") {
+      box.innerHTML = `<div class="wb-error">${escapeHtml(held.message || T.load_failed)} <button type="button" data-retry-assist>${escapeHtml(T.retry)}</button></div>`;
+      return;
+    }
+    const data = held.data || {};
+    if (!data.message && !data.emotion && !suggestions.length) {
+      box.innerHTML = `<div class="wb-empty"><strong>${escapeHtml(T.assist_empty)}</strong>${escapeHtml(T.assist_empty_hint)}</div>`;
+      return;
+    }
+    let html = "";
+    if (data.emotion) html += emotionSection(data.emotion, data.history || []);
+    const facts = [];
+    if (data.stage) facts.push(`<dt>${escapeHtml(T.stage)}</dt><dd data-assist-stage="${escapeHtml(data.stage.code || "")}">${escapeHtml(data.stage.label)}</dd>`);
+    if (data.objection) facts.push(`<dt>${escapeHtml(T.objection)}</dt><dd data-assist-objection="${escapeHtml(data.objection.code || "")}">${escapeHtml(data.objection.label)}</dd>`);
+    if (data.escalated) facts.push(`<dt></dt><dd>${escalatedBadge(data)}</dd>`);
+    if (facts.length) html += `<dl class="wb-assist-facts">${facts.join("")}</dl>`;
+    html += `<div class="wb-section">${escapeHtml(T.suggestions)}<span class="wb-section-hint">Alt+1…${Math.max(1, suggestions.length)}</span></div>`;
+    html += suggestions.length
+      ? `<ol class="wb-suggestions">${suggestions.map(suggestionHtml).join("")}</ol>`
+      : `<div class="wb-assist-none">${escapeHtml(T.no_suggestions)}</div>`;
+    if (data.message && data.message.body) {
+      html += `<div class="wb-assist-about"><span class="wb-assist-k">${escapeHtml(T.analysed_message)}</span><span>${escapeHtml(data.message.body)}</span></div>`;
+    }
+    box.innerHTML = html;
+  }
+
+  /** Put suggestion `index` (0-based, of the visible ones) into the composer: set it when empty, else insert at the cursor. */
+  function useSuggestion(index) {
+    if ($("dialog[open]")) return false;
+    const id = state.openId;
+    const held = state.assist.get(id);
+    const suggestion = visibleSuggestions()[index];
+    if (!id || !held || !suggestion) return false;
+    const input = composer();
+    const text = fillPlaceholders(suggestion.text || "");
+    if (!input.value.trim()) {
+      input.value = text;
+      input.setSelectionRange(text.length, text.length);
+      input.focus();
+    } else {
+      insertAtCursor(text);
+    }
+    const inserted = state.inserted.get(id) || [];
+    inserted.push({ message: held.data.message ? held.data.message.id : null, source: suggestion.source, source_id: suggestion.source_id, suggested: text });
+    state.inserted.set(id, inserted.slice(-5));
+    composerChanged();
+    return true;
+  }
+
+  function dismissSuggestion(index) {
+    const id = state.openId;
+    const held = state.assist.get(id);
+    const suggestion = visibleSuggestions()[index];
+    if (!id || !held || !suggestion) return;
+    state.dismissed.add(suggestionKey(held.data, suggestion));
+    renderAssist();
+    if (CONFIG.urls.suggestion_feedback && held.data.message) {
+      postJson(withId(CONFIG.urls.suggestion_feedback, id), {
+        message: held.data.message.id,
+        source: suggestion.source,
+        source_id: suggestion.source_id,
+        suggested: suggestion.text,
+        sent: "",
+        outcome: "rejected",
+      }).catch(() => {}); // feedback is best effort: the agent's work goes on
+    }
+    focusComposer();
+  }
+
+  /** After a message built from suggestions is acknowledged: the server compares and records used or edited. */
+  function suggestionFeedbackSent(pending, message) {
+    if (!CONFIG.urls.suggestion_feedback || !pending.suggestions || !pending.suggestions.length) return;
+    for (const used of pending.suggestions) {
+      if (!used.message) continue;
+      postJson(withId(CONFIG.urls.suggestion_feedback, pending.conversation), {
+        message: used.message,
+        source: used.source,
+        source_id: used.source_id,
+        suggested: used.suggested,
+        sent: (message && message.body) || pending.body,
+        outcome: "",
+      }).catch(() => {});
+    }
+  }
+
+  $("#wb-side").addEventListener("click", (event) => {
+    const use = event.target.closest("[data-use-suggestion]");
+    if (use) {
+      useSuggestion(Number(use.dataset.useSuggestion));
+      return;
+    }
+    const dismiss = event.target.closest("[data-dismiss-suggestion]");
+    if (dismiss) {
+      dismissSuggestion(Number(dismiss.dataset.dismissSuggestion));
+      return;
+    }
+    if (event.target.closest("[data-retry-assist]") && state.openId) loadAssist(state.openId);
+  });
+
+  // ---------------------------------------------------------------- the guard (服务禁语) in the composer
+  // Checks the draft as the agent types (250 ms after the last key, stale answers ignored), marks the
+  // flagged words in a layer mirrored behind the textarea, lists them with their rewrite under the
+  // composer, and asks before a flagged reply goes out; the decision is recorded for inspection.
+  const GUARD_ON = !!CONFIG.urls.guard_check;
+  const guard = { text: "", flags: [], shown: [], seq: 0, timer: null, inflight: null, busy: false };
+  const guardLayer = $("#wb-guard-layer");
+  const guardBar = $("#wb-guard");
+  const CLAUSE_END = /[，,。！？!?；;\n]/;
+
+  const guardActive = () => GUARD_ON && !!state.openId && !$("#wb-private").checked;
+  const flagCategory = (flag) => flag.category_label || flag.category || "";
+  const flagWhy = (flag) => flag.explanation || (flag.source === "model" ? T.guard_model_flag : "");
+
+  /** Call after every change of the composer's text, typed or inserted. */
+  function composerChanged() {
+    if (!composer().value.trim()) state.inserted.delete(state.openId); // an emptied composer holds no suggestion any more
+    scheduleGuard();
+    renderGuard();
+  }
+
+  function scheduleGuard() {
+    clearTimeout(guard.timer);
+    const value = composer().value;
+    if (!guardActive() || !value.trim()) {
+      guard.seq += 1; // whatever is on its way is stale now
+      guard.inflight = null;
+      guard.text = value;
+      guard.flags = [];
+      return;
+    }
+    if (value === guard.text || (guard.inflight && guard.inflight.text === value)) return;
+    guard.timer = setTimeout(() => guardCheck(value).catch(() => {}), 250);
+  }
+
+  function guardCheck(text) {
+    clearTimeout(guard.timer);
+    const seq = ++guard.seq;
+    const promise = postJson(CONFIG.urls.guard_check, { text }).then(
+      (data) => {
+        const flags = ((data && data.flags) || []).filter((flag) => text.slice(flag.start, flag.end) === flag.text);
+        if (seq === guard.seq) {
+          guard.text = text;
+          guard.flags = flags;
+          guard.inflight = null;
+          renderGuard();
+        }
+        return flags;
+      },
+      (error) => {
+        if (seq === guard.seq) guard.inflight = null;
+        throw error;
+      }
+    );
+    guard.inflight = { text, promise };
+    return promise;
+  }
+
+  /** The flags of exactly `text` when the last answer was for it; null when it must be checked first. */
+  function guardKnownFlags(text) {
+    if (!guardActive() || !text.trim()) return [];
+    if (guard.text === text && !(guard.inflight && guard.inflight.text !== text)) return guard.flags;
+    return null;
+  }
+
+  function guardFlagsOf(text) {
+    const known = guardKnownFlags(text);
+    if (known) return Promise.resolve(known);
+    if (guard.inflight && guard.inflight.text === text) return guard.inflight.promise;
+    return guardCheck(text);
+  }
+
+  function renderGuard() {
+    const input = composer();
+    const value = input.value;
+    // Until the next answer, keep the marks whose words are still where they were (typing on after them).
+    const flags = guardActive() ? guard.flags.filter((flag) => value.slice(flag.start, flag.end) === flag.text) : [];
+    guard.shown = flags;
+    let html = "";
+    let position = 0;
+    flags.forEach((flag, i) => {
+      if (flag.start < position) return;
+      const title = [flagCategory(flag), flagWhy(flag)].filter(Boolean).join("：");
+      html +=
+        escapeHtml(value.slice(position, flag.start)) +
+        `<mark class="wb-flag" data-flag="${i}" data-category="${escapeHtml(flag.category || "")}" data-title="${escapeHtml(title)}">${escapeHtml(flag.text)}</mark>`;
+      position = flag.end;
+    });
+    guardLayer.innerHTML = html + escapeHtml(value.slice(position)) + "\n";
+    syncGuardLayer();
+    if (!flags.length) input.title = "";
+    guardBar.hidden = !flags.length;
+    guardBar.innerHTML = flags.map((flag, i) => flagHtml(flag, i, "data-guard-rewrite")).join("");
+  }
+
+  function flagHtml(flag, i, rewriteAttribute) {
+    const why = flagWhy(flag);
+    const rewrite = flag.rewrite
+      ? `<button type="button" class="wb-guard-rewrite" ${rewriteAttribute}="${i}" title="${escapeHtml(T.guard_replace)}：${escapeHtml(flag.rewrite)}">` +
+        `<span class="wb-rw-label">${escapeHtml(T.guard_replace)}</span><span class="wb-rw-text">${escapeHtml(flag.rewrite)}</span></button>`
+      : "";
+    return (
+      `<li class="wb-guard-item" data-category="${escapeHtml(flag.category || "")}">` +
+      `<mark class="wb-guard-word">${escapeHtml(flag.text)}</mark><span class="wb-guard-cat">${escapeHtml(flagCategory(flag))}</span>` +
+      (why ? `<span class="wb-guard-why" title="${escapeHtml(why)}">${escapeHtml(why)}</span>` : "") +
+      rewrite +
+      `</li>`
+    );
+  }
+
+  function syncGuardLayer() {
+    const input = composer();
+    const scrollbar = Math.max(0, input.offsetWidth - input.clientWidth - 2); // the textarea's borders are 1 px
+    guardLayer.style.paddingRight = `${8 + scrollbar}px`;
+    guardLayer.scrollTop = input.scrollTop;
+  }
+
+  /** Replace the clause holding `flag` with its rewrite (the rewrites are whole wordings, not single words). */
+  function applyRewrite(flag) {
+    const input = composer();
+    const value = input.value;
+    if (!flag || !flag.rewrite || value.slice(flag.start, flag.end) !== flag.text) return false;
+    let start = flag.start;
+    while (start > 0 && !CLAUSE_END.test(value[start - 1])) start -= 1;
+    let end = flag.end;
+    while (end < value.length && !CLAUSE_END.test(value[end])) end += 1;
+    let rewrite = flag.rewrite;
+    if (/[。！？!?]$/.test(rewrite) && /[，,；;。.！!？?]/.test(value[end] || "")) end += 1; // the rewrite ends its own sentence
+    if (start > 0 && /^亲[，,]/.test(rewrite) && value.slice(0, start).includes("亲")) rewrite = rewrite.slice(2);
+    input.setRangeText(rewrite, start, end, "end");
+    input.focus();
+    composerChanged();
+    return true;
+  }
+
+  guardBar.addEventListener("mousedown", (event) => {
+    const button = event.target.closest("[data-guard-rewrite]");
+    if (!button) return;
+    event.preventDefault(); // keep the focus in the composer
+    applyRewrite(guard.shown[Number(button.dataset.guardRewrite)]);
+  });
+  guardBar.addEventListener("keydown", (event) => {
+    const button = event.target.closest("[data-guard-rewrite]");
+    if (button && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      applyRewrite(guard.shown[Number(button.dataset.guardRewrite)]);
+    }
+  });
+
+  composer().addEventListener("scroll", syncGuardLayer);
+  window.addEventListener("resize", syncGuardLayer);
+  // The marks lie under the textarea: its tooltip names the category and the reason of the mark under the pointer.
+  composer().addEventListener("mousemove", (event) => {
+    let title = "";
+    for (const mark of $$("mark", guardLayer)) {
+      for (const rect of mark.getClientRects()) {
+        if (event.clientX >= rect.left && event.clientX <= rect.right && event.clientY >= rect.top && event.clientY <= rect.bottom) title = mark.dataset.title;
+      }
+    }
+    if (composer().title !== title) composer().title = title;
+  });
+
+  function guardDecision(conversation, text, decision, messageId) {
+    if (!CONFIG.urls.guard_decision) return;
+    postJson(withId(CONFIG.urls.guard_decision, conversation), { text, decision, message: messageId || null }).catch(() => {});
+  }
+
+  // the confirmation before a flagged reply goes out
+  const confirmBox = $("#wb-guard-confirm");
+  let confirmState = null; // {conversation, value, body, flags, decided}
+
+  function openGuardConfirm(value, body, flags) {
+    confirmState = { conversation: state.openId, value, body, flags, decided: false };
+    $("#wb-guard-confirm-flags").innerHTML = flags.map((flag, i) => flagHtml(flag, i, "data-confirm-rewrite")).join("");
+    confirmBox.showModal();
+    $("#wb-guard-back").focus();
+  }
+
+  $("#wb-guard-back").addEventListener("click", () => confirmBox.close()); // recorded as "revised" on close
+
+  $("#wb-guard-send").addEventListener("click", () => {
+    const chosen = confirmState;
+    if (!chosen) return;
+    chosen.decided = true;
+    confirmBox.close();
+    if (chosen.conversation === state.openId && composer().value === chosen.value) dispatchSend({ guardText: chosen.body });
+  });
+
+  $("#wb-guard-confirm-flags").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-confirm-rewrite]");
+    if (!button || !confirmState) return;
+    const chosen = confirmState;
+    chosen.decided = true;
+    guardDecision(chosen.conversation, chosen.body, "revised", null);
+    confirmBox.close();
+    if (chosen.conversation === state.openId) applyRewrite(chosen.flags[Number(button.dataset.confirmRewrite)]);
+  });
+
+  confirmBox.addEventListener("close", () => {
+    const chosen = confirmState;
+    confirmState = null;
+    if (chosen && !chosen.decided) guardDecision(chosen.conversation, chosen.body, "revised", null); // 返回修改 or Esc
+  });
+
+  // Keep Tab inside the dialog (the modal dialog already makes the page behind it inert).
+  confirmBox.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const focusable = $$("button", confirmBox).filter((el) => !el.disabled && el.offsetParent !== null);
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
   // ---------------------------------------------------------------- keyboard
   document.addEventListener("keydown", (event) => {
     const inField = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
@@ -1344,6 +1885,11 @@
         KeyR: () => actionAvailable("resolve") && actions.resolve(),
         KeyT: () => actionAvailable("transfer") && actions.transfer(),
         KeyC: () => actionAvailable("claim") && actions.claim(),
+        Digit1: () => useSuggestion(0),
+        Digit2: () => useSuggestion(1),
+        Digit3: () => useSuggestion(2),
+        Digit4: () => useSuggestion(3),
+        Digit5: () => useSuggestion(4),
       }[event.key.startsWith("Arrow") ? event.key : event.code];
       if (handled) {
         event.preventDefault();
@@ -1383,5 +1929,5 @@
   connect();
   setInterval(tickWaits, 1000);
   // For people debugging in the console and for the browser tests: drop the socket as a network failure would.
-  window.kefuWorkbench = { state, open: openConversation, dropConnection: () => socket.ws && socket.ws.close(4000) };
+  window.kefuWorkbench = { state, open: openConversation, dropConnection: () => socket.ws && socket.ws.close(4000), connected: () => socket.ready };
 })();
