@@ -27,7 +27,7 @@ from kefu.knowledge.enums import ObjectionKind, SuggestionSource
 
 from ..enums import ConversationAction, Emotion, EmotionTrend, SenderKind, Stage
 from ..models import Conversation, Message, MessageInsight
-from ..payloads import choice_label, emotion_view, stage_view
+from ..payloads import choice_label, customer_display_name, emotion_view, stage_view
 from .common import agent_groups, conversation_locked, conversation_publish, event_record
 
 NEGATIVE = ("angry", "anxious", "disappointed")
@@ -192,7 +192,7 @@ def conversation_escalate(conversation: Conversation, *, insight: MessageInsight
     conversation.priority = max(conversation.priority, 0) + ESCALATION_PRIORITY
     Conversation.objects.filter(pk=conversation.pk).update(escalated_at=now, priority=conversation.priority)
     event_record(conversation, ConversationAction.ESCALATED, emotion=insight.emotion, intensity=insight.intensity, message=insight.message_id)
-    customer = conversation.customer.name or _("A customer")
+    customer = customer_display_name(conversation.customer)
     title = _("%(customer)s is upset: %(emotion)s") % {"customer": customer, "emotion": Emotion(insight.emotion).label}
     body = insight.message.body[:200]
     url = f"/workbench/?conversation={conversation.pk}"

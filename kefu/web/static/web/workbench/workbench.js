@@ -1928,6 +1928,9 @@
   loadList();
   connect();
   setInterval(tickWaits, 1000);
+  // A link from an alert or a supervisor page: /workbench/?conversation=<id> opens that conversation.
+  const linked = Number(new URLSearchParams(location.search).get("conversation"));
+  if (Number.isInteger(linked) && linked > 0) openConversation(linked);
   // For people debugging in the console and for the browser tests: drop the socket as a network failure would.
   window.kefuWorkbench = { state, open: openConversation, dropConnection: () => socket.ws && socket.ws.close(4000), connected: () => socket.ready };
 })();
