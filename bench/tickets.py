@@ -1,6 +1,6 @@
 """Benchmark the ticket list and ticket pages and the ticket API with 200,000 tickets, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/tickets.py [--rows 200000] [--database sqlite|postgres|both] [--database-url URL] [--runs 40]
+    python -m bench.tickets [--rows 200000] [--database sqlite|postgres|both] [--database-url URL] [--runs 40]
 
 Each database is fresh (a temporary SQLite file under bench/out/, or the PostgreSQL database
 ``kefu_bench_tickets`` created and dropped through BENCH_POSTGRES_URL, default
@@ -302,7 +302,7 @@ def _drop(database: str, url: str | None) -> None:
 
 def _run_child(database: str, url: str | None, rows: int, runs: int) -> dict:
     database_url = _fresh_database(database, url)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", "--database-url", database_url, "--rows", str(rows), "--runs", str(runs)]
+    command = [sys.executable, "-m", "bench.tickets", "--child", "--database-url", database_url, "--rows", str(rows), "--runs", str(runs)]
     try:
         completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     finally:
@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "## Tickets: list, ticket page and API (`bench/tickets.py`)",
         "",
-        f"Command: `.venv/bin/python bench/tickets.py --rows {args.rows} --database {args.database} --runs {args.runs}`  ",
+        f"Command: `python -m bench.tickets --rows {args.rows} --database {args.database} --runs {args.runs}`  ",
         f"Date: {datetime.date.today().isoformat()}  ",  # noqa: DTZ011 - the run's calendar day, for the record
         f"Machine: {_machine(postgres)}",
         "",
