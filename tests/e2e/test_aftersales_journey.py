@@ -12,10 +12,7 @@ database; nothing edits rows.
 
 import email
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import urllib.request
 from email import policy
@@ -24,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, ROOT, _free_port, screenshot
+from tests.e2e.conftest import _free_port, kefu, live_var_dir, screenshot, sign_in
 
 CUSTOMER = {"name": "林女士", "phone": "13700009876", "email": "lin.e2e@example.com"}
 ORDER_NUMBER = "E2E2026112300001"
@@ -56,23 +53,6 @@ def mailbox():
     controller.stop()
 
 
-def live_var_dir(tmp_path_factory) -> str:
-    """Return the var directory of this session's live server (its SQLite database)."""
-    found = [path for path in tmp_path_factory.getbasetemp().glob("e2e-var[0-9]*") if not path.is_symlink()]
-    assert len(found) == 1, found
-    return str(found[0])
-
-
-def kefu(var_dir: str, *args: str, env: dict | None = None) -> str:
-    """Run a `kefu` command on the live server's database and return what it printed."""
-    environment = {**os.environ, "KEFU_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "kefu.settings", **(env or {})}
-    environment.pop("DATABASE_URL", None)
-    environment.pop("REDIS_URL", None)
-    done = subprocess.run([sys.executable, "-m", "kefu.cli", *args], env=environment, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.strip()
-
-
 def api(live_url: str, token: str, method: str, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(
         live_url + path,
@@ -82,17 +62,6 @@ def api(live_url: str, token: str, method: str, path: str, body: dict | None = N
     )
     with urllib.request.urlopen(request, timeout=20) as response:
         return json.loads(response.read())
-
-
-def sign_in(browser, live_url: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(live_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return context, page
 
 
 def visit_sent(var_dir: str, live_url: str, smtp_port: int, number: str, *, days: float | None) -> bool:

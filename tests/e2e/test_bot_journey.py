@@ -7,17 +7,14 @@ server through the outbox), so the bot's words reach the browser as they do in t
 The expected answers are read from the live server's own database with `kefu shell`.
 """
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, ROOT, screenshot
+from tests.e2e.conftest import live_query, screenshot, sign_in, zh
+
+pytestmark = pytest.mark.usefixtures("task_worker")
 
 ENDURANCE = "翼龙F40续航多久？"
 CHANNELS = "AFG2100有几个通道？"  # the FAQ entry's own question
@@ -30,71 +27,12 @@ FIRST_ANSWER_SECONDS = 30  # the worker builds the knowledge index on its first 
 QUEUED = re.compile(r"前面还有 \d+ 位|下一位就是您")
 
 
-def zh(text: str, **values) -> str:
-    """Return what the page shows for an English message id in simplified Chinese, the default language."""
-    with translation.override("zh-hans"):
-        shown = translation.gettext(text)
-    return shown % values if values else shown
-
-
 def handed_over(online: bool):
     """Return what the bot says when it hands over: connecting now, or when agents are back outside business hours."""
     if online:
         return zh("I am connecting you to an agent, one moment please.")
     away = zh("Our agents are off duty now and back in about %(hours)s hours. Your message is kept and they will answer it first.")
     return re.compile("^" + re.escape(away).replace(re.escape("%(hours)s"), r"\d+") + "$")
-
-
-def live_var_dir(tmp_path_factory) -> str:
-    """Return the var directory of this session's live server (its SQLite database)."""
-    found = [path for path in tmp_path_factory.getbasetemp().glob("e2e-var[0-9]*") if not path.is_symlink()]
-    assert len(found) == 1, found
-    return str(found[0])
-
-
-def _environment(var_dir: str) -> dict:
-    environment = {**os.environ, "KEFU_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "kefu.settings"}
-    environment.pop("DATABASE_URL", None)
-    environment.pop("REDIS_URL", None)
-    return environment
-
-
-def live_query(var_dir: str, code: str):
-    """Run `code` (which prints one JSON value last) in `kefu shell` on the live server's database and return the value."""
-    done = subprocess.run(
-        [sys.executable, "-m", "kefu.cli", "shell", "-c", code],
-        env=_environment(var_dir),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def var_dir(live_url, tmp_path_factory) -> str:
-    return live_var_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def task_worker(var_dir):
-    """Run the embedded task worker (`kefu worker`, its events relayed by the server) without periodic tasks."""
-    start = (
-        "from kefu.events import outbox_writer_enable; outbox_writer_enable(); from django.core.management import call_command; "
-        "call_command('run_huey', workers=2, worker_type='thread', periodic=False)"
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli", "shell", "-c", start],
-        env=_environment(var_dir),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield worker
-    worker.terminate()
-    worker.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -138,17 +76,6 @@ def write(page, box, text: str) -> int:
 
 def bot_bubbles(page):
     return page.locator('.kc-msg[data-kind="bot"] .kc-bubble')
-
-
-def sign_in(browser, live_url: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(live_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return context, page
 
 
 def open_from_queue(agent, conversation: int):

@@ -11,7 +11,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 QUESTION = "翼龙F40续航多久？我下周要带去野外用"
 ANSWER = "满电大约可以连续用40分钟，野外建议带一块备用电池。"
@@ -28,17 +28,6 @@ def tiny_png(size: int = 24) -> bytes:
     rows = b"".join(b"\x00" + b"\xf0\x88\x3e" * size for _ in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def sign_in(browser, live_url, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(live_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return context, page
 
 
 def find_conversation(page, tab: str, search: str):

@@ -16,9 +16,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_aftersales_journey import api, kefu, live_var_dir, rma_step, sign_in, status_is
-from tests.e2e.test_widget import zh
+from tests.e2e.conftest import kefu, live_var_dir, screenshot, sign_in, zh
+from tests.e2e.test_aftersales_journey import api, rma_step, status_is
 
 CUSTOMER = {"name": "欧阳女士", "phone": "13700005432"}  # no e-mail: the chat is her only channel
 ORDER_NUMBER = "E2ECHAT2026112300002"

@@ -5,13 +5,33 @@ checks a draft against the guard, adds an FAQ entry and finds it with a traditio
 question, all on the real server, without a restart.
 """
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, DEMO_PASSWORD, screenshot
+from tests.e2e.conftest import ARTIFACTS, DEMO_PASSWORD, kefu, screenshot
 
 REWRITE = "亲，这个问题我直接为您说明一下，有不清楚的随时问我。"
 QUESTION = "翼龙F40可以带上高铁吗？"
 ANSWER = "亲，翼龙F40的电池为智能锂电池，单块低于100Wh，可随身携带上高铁；机身请装箱托运或随身携带。"
+SHIPPED_RULE = "你(自己)?(去)?看(一下)?(说明书|详情页|商品页|页面)|你自己(去)?看"
+
+
+@pytest.fixture(autouse=True)
+def knowledge_restored(var_dir):
+    """Put the demo's rules and FAQ back afterwards: the later browser modules share this live server."""
+    yield
+    kefu(
+        var_dir,
+        "shell",
+        "-c",
+        "from django.db import transaction; from kefu.knowledge.assist_index import knowledge_changed; "
+        "from kefu.knowledge.models import FaqEntry, ForbiddenRule\n"
+        "with transaction.atomic():\n"
+        f"    ForbiddenRule.objects.filter(pattern={SHIPPED_RULE!r}).update(enabled=True)\n"
+        "    ForbiddenRule.objects.filter(pattern='你自己看').delete()\n"
+        f"    FaqEntry.objects.filter(question={QUESTION!r}).delete()\n"
+        "    knowledge_changed()",
+    )
 
 
 def login(page, live_url, username):
@@ -29,7 +49,7 @@ def test_supervisor_adds_a_rule_and_an_faq_entry_and_the_assistant_uses_them(liv
 
     # The forbidden-phrase rules: switch off the shipped regex rule, add a plain-words one.
     page.click(".kb-tabs a[href='/knowledge/rules/']")
-    page.click("#rules a.code:text-is('你(自己)?(去)?看(一下)?(说明书|详情页|商品页|页面)|你自己(去)?看')")
+    page.click(f"#rules a.code:text-is('{SHIPPED_RULE}')")
     page.uncheck("input[name=enabled]")
     page.click("button[type=submit].btn-primary")
     page.click("a[href='/knowledge/rules/new/']")

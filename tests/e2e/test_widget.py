@@ -6,11 +6,9 @@ import threading
 import time
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, screenshot
+from tests.e2e.conftest import DEMO_PASSWORD, screenshot, zh
 
 QUESTION = "翼龙F40续航多久？"
 
@@ -43,12 +41,6 @@ def shop():
     yield f"http://127.0.0.1:{server.server_address[1]}", pages
     server.shutdown()
     server.server_close()
-
-
-def zh(msgid: str, context: str = "") -> str:
-    """Return what the page shows for an English message id in simplified Chinese, the default language."""
-    with translation.override("zh-hans"):
-        return pgettext(context, msgid) if context else gettext(msgid)
 
 
 def phone_context(browser):

@@ -6,83 +6,21 @@ server (periodic tasks off, so the other modules' schedules are left alone). Wha
 from the live server's own database with a `kefu shell` subprocess, as the after-sales test does.
 """
 
-import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.utils import translation
 from playwright.sync_api import expect
 
 from kefu.conversations.enums import Emotion, Stage
 from kefu.knowledge.enums import SuggestionSource
-from tests.e2e.conftest import DEMO_PASSWORD, ROOT, screenshot
+from tests.e2e.conftest import live_query, live_var_dir, screenshot, sign_in, zh
+
+pytestmark = pytest.mark.usefixtures("task_worker")
 
 GUARD_DRAFT = "这个问题我不知道，你自己看说明书"
 BARGAIN = "能不能便宜点，别家才卖800"
 LATE_PARCEL = "我的快递怎么还没到？？？都一个星期了"
 ANGRY = "你们这什么破服务！！！气死我了，我要投诉！"
-
-
-def zh(text) -> str:
-    """Return what the page shows for an English message id (or a lazy label) in simplified Chinese, the default language."""
-    with translation.override("zh-hans"):
-        return str(translation.gettext(text) if isinstance(text, str) else text)
-
-
-def live_var_dir(tmp_path_factory) -> str:
-    """Return the var directory of this session's live server (its SQLite database)."""
-    found = [path for path in tmp_path_factory.getbasetemp().glob("e2e-var[0-9]*") if not path.is_symlink()]
-    assert len(found) == 1, found
-    return str(found[0])
-
-
-def live_query(var_dir: str, code: str):
-    """Run `code` (which prints one JSON value last) in `kefu shell` on the live server's database and return the value."""
-    done = subprocess.run(
-        [sys.executable, "-m", "kefu.cli", "shell", "-c", code], env=_environment(var_dir), cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _environment(var_dir: str) -> dict:
-    environment = {**os.environ, "KEFU_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "kefu.settings"}
-    environment.pop("DATABASE_URL", None)
-    environment.pop("REDIS_URL", None)
-    return environment
-
-
-@pytest.fixture(scope="module", autouse=True)
-def task_worker(live_url, tmp_path_factory):
-    """Run the embedded task worker (`kefu worker`, its events relayed by the server) without periodic tasks."""
-    start = (
-        "from kefu.events import outbox_writer_enable; outbox_writer_enable(); from django.core.management import call_command; "
-        "call_command('run_huey', workers=2, worker_type='thread', periodic=False)"
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli", "shell", "-c", start],
-        env=_environment(live_var_dir(tmp_path_factory)),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield worker
-    worker.terminate()
-    worker.wait(timeout=20)
-
-
-def sign_in(browser, live_url: str, username: str):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(live_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return context, page
 
 
 def customer_writes(browser, live_url: str, first: str):
