@@ -242,8 +242,7 @@ def bench_sentiment_baseline(n: int, seed: int = SEED) -> dict:
     import csv
 
     from kefu.assist.evaluation import latency_summary
-    from kefu.assist.normalise import normalise
-    from kefu.assist.sentiment import train_sentiment
+    from kefu.assist.sentiment import sentiment, train_sentiment
 
     if not REVIEWS.exists():
         return {"skipped": f"{REVIEWS} not present"}
@@ -256,7 +255,7 @@ def bench_sentiment_baseline(n: int, seed: int = SEED) -> dict:
     kefu_pred, kefu_sec = [], []
     for text, _ in test:
         start = time.perf_counter()
-        p = model.proba(normalise(text).text).get("positive", 0.0)
+        p = sentiment(text, model=model).score
         kefu_sec.append(time.perf_counter() - start)
         kefu_pred.append("positive" if p >= 0.5 else "negative")
     out = {

@@ -235,9 +235,14 @@ def test_a_late_parcel_shows_an_anxious_or_angry_customer_in_the_list_and_the_as
     expect(alert).to_be_visible(timeout=15_000)
     expect(alert).to_contain_text(ANGRY)  # what she wrote
     name = agent.locator("#wb-head-name").inner_text()
+    expect(alert).to_contain_text(name)  # who is upset
     screenshot(supervisor, "workbench-escalation")
     alert.click()  # opens the conversation
     expect(supervisor.locator("#wb-head-name")).to_have_text(name)
+    expect(supervisor.locator("#wb-history")).to_contain_text(ANGRY)
+    # the alert's link (in 通知 and the e-mail) opens the same conversation in a fresh workbench
+    supervisor.goto(f"{live_url}/workbench/?conversation={conversation}")
+    expect(supervisor.locator("#wb-head-name")).to_have_text(name, timeout=10_000)
     expect(supervisor.locator("#wb-history")).to_contain_text(ANGRY)
     supervisor_context.close()
     customer_context.close()
