@@ -1020,13 +1020,18 @@
 
   // ---- page-level keys and events ------------------------------------------------------------
   el.lightbox.addEventListener("click", closeLightbox);
-  if (el.close) el.close.addEventListener("click", function () { toParent({ kefu: "close" }); });
+  // Closed from inside: count what arrives from now on as unread at once, not after the host page's answer.
+  function closePanel() {
+    if (config.embed) setPanelOpen(false);
+    toParent({ kefu: "close" });
+  }
+  if (el.close) el.close.addEventListener("click", closePanel);
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     if (!el.lightbox.hidden) { closeLightbox(); return; }
     if (!el.emoji.hidden) { toggleEmoji(false); el.input.focus(); return; }
-    toParent({ kefu: "close" });
+    closePanel();
   });
 
   document.addEventListener("visibilitychange", function () {
