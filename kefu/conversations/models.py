@@ -115,6 +115,7 @@ class Message(models.Model):
     sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agent"))
     body = models.TextField(_("body"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    choices = models.JSONField(_("choices"), default=list, blank=True, help_text=_("Questions the customer can tap to ask next (the bot's 猜你想问)"))
     is_private = models.BooleanField(_("private note"), default=False, help_text=_("Seen by agents only"))
     client_id = models.CharField(_("client id"), max_length=64, blank=True, help_text=_("Sent by the client to deduplicate resends"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)

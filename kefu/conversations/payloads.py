@@ -59,6 +59,8 @@ def message_payload(message: Message, *, conversation: Conversation | None = Non
         "client_id": message.client_id,
         "created_at": _json_ready(message.created_at),
     }
+    if message.choices:
+        payload["choices"] = message.choices  # questions to tap (the bot's 猜你想问)
     if for_customer and kind == SenderKind.CUSTOMER:
         payload["sender_name"] = ""
     if for_customer and hasattr(message, "prev_public_seq"):

@@ -184,3 +184,29 @@ def test_out_of_hours_the_bot_says_when_agents_are_back(bot_inbox, knowledge, dj
     assert not conversation.bot_active and conversation.queued_at is not None
     assert last != gettext("I am connecting you to an agent, one moment please.")
     assert any(ch.isdigit() for ch in last)  # the hours until the next opening
+
+
+def test_when_unsure_the_bot_offers_questions_to_tap_and_a_number_picks_one(bot_inbox, knowledge, django_capture_on_commit_callbacks):
+    from kefu.conversations.payloads import message_payload
+
+    visitor = visitor_create(inbox=bot_inbox)
+    conversation, _ = say(django_capture_on_commit_callbacks, visitor, "你们的无人机能飞多久呀")
+    asked = conversation.messages.filter(sender_kind=SenderKind.BOT, is_private=False).order_by("-seq").first()
+    assert conversation.bot_active and conversation.bot_misses == 1
+    assert asked.choices, asked.body  # 猜你想问, shown as buttons in the widget
+    assert all(f"{number}. {question}" in asked.body for number, question in enumerate(asked.choices, 1))  # other channels answer by number
+    assert message_payload(asked, for_customer=True)["choices"] == asked.choices
+
+    # a number beyond the list is read as it is: still unsure, the chat goes to a person
+    conversation, _ = say(django_capture_on_commit_callbacks, visitor, "9")
+    assert not conversation.bot_active
+
+
+def test_a_number_answering_the_list_asks_that_question(bot_inbox, knowledge, django_capture_on_commit_callbacks):
+    visitor = visitor_create(inbox=bot_inbox)
+    conversation, _ = say(django_capture_on_commit_callbacks, visitor, "你们的无人机能飞多久呀")
+    choices = conversation.messages.filter(sender_kind=SenderKind.BOT, is_private=False).order_by("-seq").first().choices
+    conversation, message = say(django_capture_on_commit_callbacks, visitor, "１")  # full-width, as phone keyboards send it
+    assert conversation.bot_active and conversation.bot_misses == 0
+    assert bodies(conversation, SenderKind.BOT)[-1] == FaqEntry.objects.get(question=choices[0]).answer
+    assert MessageInsight.objects.get(message=message).faq_entry_id == FaqEntry.objects.get(question=choices[0]).pk

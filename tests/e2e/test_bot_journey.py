@@ -21,6 +21,7 @@ CHANNELS = "AFG2100有几个通道？"  # the FAQ entry's own question
 CHANNELS_TRADITIONAL = "請問AFG2100有幾個通道？"
 CHANNELS_SIMPLIFIED = "请问AFG2100有几个通道？"
 ENDURANCE_TRADITIONAL = "F40能飛多久？"  # only its simplified form "F40能飞多久" is a variant of the entry
+VAGUE = "你们的无人机能飞多久呀"  # close to 翼龙F40续航多久？ but not sure enough to answer
 UNRELATED = ("我家猫咪昨天把窗帘抓坏了怎么弄", "隔壁老王说周末可能下雨")
 AGENT_REPLY = "您好，我是小美，F40的航时评估我来帮您安排。"
 FIRST_ANSWER_SECONDS = 30  # the worker builds the knowledge index on its first message
@@ -259,3 +260,21 @@ def test_two_questions_the_bot_cannot_answer_hand_the_chat_over(live_url, browse
     expect(note).to_contain_text(UNRELATED[1])
     customer_context.close()
     agent_context.close()
+
+
+def test_a_vague_question_gets_questions_to_tap_and_a_tap_gets_the_answer(live_url, browser, faq_answers):
+    customer_context, customer, box = visitor(browser, live_url)
+    write(customer, box, VAGUE)
+    expect(bot_bubbles(customer)).to_have_count(1, timeout=FIRST_ANSWER_SECONDS * 1000)
+    expect(bot_bubbles(customer).first).to_contain_text(zh("Did you mean:"))
+    choices = customer.locator('.kc-msg[data-kind="bot"] .kc-choice')
+    expect(choices.first).to_be_visible()
+    question = choices.first.inner_text()
+    screenshot(customer, "widget-bot-choices")
+
+    choices.first.click()
+    expect(customer.locator(".kc-msg.kc-own .kc-bubble").last).to_have_text(question)  # asked in the customer's name
+    expect(bot_bubbles(customer)).to_have_count(2, timeout=15_000)
+    expect(bot_bubbles(customer).last).to_have_text(faq_answers[question])
+    expect(customer.locator("#kc-queue")).to_be_hidden()  # answered: still with the bot, not queued
+    customer_context.close()

@@ -11,6 +11,7 @@ conversation it answers or hands over (``bot.py``). Agents get it all as ``assis
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from typing import Any, ClassVar
 
 from django.db import transaction
@@ -88,6 +89,21 @@ def emotion_trend(scores: list[float]) -> str:
     return EmotionTrend.STEADY
 
 
+def _chosen_question(message: Message) -> str:
+    """Return the question a bare number picks from the bot's last 猜你想问 list ("2" or "２"), else ""."""
+    number = unicodedata.normalize("NFKC", message.body).strip().rstrip(".。")
+    if not number.isdigit() or len(number) > 2:
+        return ""
+    choices = (
+        Message.objects.filter(conversation_id=message.conversation_id, seq__lt=message.seq, sender_kind=SenderKind.BOT)
+        .order_by("-seq")
+        .values_list("choices", flat=True)
+        .first()
+    )
+    index = int(number) - 1
+    return choices[index] if choices and 0 <= index < len(choices) else ""
+
+
 def message_analyse(*, message_id: int) -> MessageInsight | None:
     """Read one customer message and act on it; idempotent (a message is read once)."""
     from .bot import bot_turn
@@ -104,12 +120,13 @@ def message_analyse(*, message_id: int) -> MessageInsight | None:
         .order_by("-seq")
         .values_list("sender_kind", "body")[:CONTEXT_MESSAGES]
     )[::-1]
-    normalised = normalise(message.body)
+    text = _chosen_question(message) or message.body
+    normalised = normalise(text)
     mood = emotion_read(normalised)
     reading = intent_read(normalised)
-    hits = knowledge.faq.search(message.body, k=5)
+    hits = knowledge.faq.search(text, k=5)
     suggestions = suggest(
-        message=message.body,
+        message=text,
         history=history,
         knowledge=knowledge,
         customer_name=conversation.customer.name or None,

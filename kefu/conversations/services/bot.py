@@ -61,7 +61,8 @@ def bot_turn(
     if misses >= options.bot_unsure_turns:
         bot_handover(conversation, reason=_("The bot was unsure %(count)s times in a row.") % {"count": misses})
         return "handover"
-    message_append(conversation, sender_kind=SenderKind.BOT, body=_unsure_text(hits, knowledge), also={"waiting_since": None, "bot_misses": misses})
+    body, guesses = _unsure_text(hits, knowledge)
+    message_append(conversation, sender_kind=SenderKind.BOT, body=body, choices=guesses, also={"waiting_since": None, "bot_misses": misses})
     return "asked"
 
 
@@ -87,8 +88,11 @@ def _answer_text(entry_id, suggestions: Sequence[Suggestion]) -> str:
     return ""
 
 
-def _unsure_text(hits: Sequence[Hit], knowledge: KnowledgeBase) -> str:
-    """Ask again, offering the questions it thinks the customer may mean (猜你想问)."""
+def _unsure_text(hits: Sequence[Hit], knowledge: KnowledgeBase) -> tuple[str, list[str]]:
+    """Ask again, offering the questions it thinks the customer may mean (猜你想问); return the text and those questions.
+
+    The widget shows the questions as buttons; on other channels the customer answers with the number.
+    """
     guesses = []
     for hit in hits:
         entry = knowledge.faq_entries.get(hit.entry_id)
@@ -99,7 +103,7 @@ def _unsure_text(hits: Sequence[Hit], knowledge: KnowledgeBase) -> str:
     text = _("Sorry, I am not sure I understood. Could you say it another way, or write 转人工 for an agent?")
     if guesses:
         text += "\n" + _("Did you mean:") + "\n" + "\n".join(f"{number}. {question}" for number, question in enumerate(guesses, 1))
-    return text
+    return text, guesses
 
 
 def bot_reading(conversation: Conversation, *, reason: str) -> str:

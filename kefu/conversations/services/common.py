@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from django.db import connection
 from django.utils import timezone
@@ -84,6 +85,7 @@ def message_append(
     body: str,
     sender_user=None,
     attachments: list | tuple = (),
+    choices: Sequence[str] = (),
     is_private: bool = False,
     client_id: str = "",
     also: dict | None = None,
@@ -127,6 +129,7 @@ def message_append(
             "sender_user": sender_user.pk if sender_user is not None else None,
             "body": body,
             "attachments": list(attachments),
+            "choices": list(choices),
             "is_private": bool(is_private),
             "client_id": client_id,
             "created_at": now,
@@ -146,6 +149,7 @@ def message_append(
         sender_user=sender_user,
         body=body,
         attachments=list(attachments),
+        choices=list(choices),
         is_private=bool(is_private),
         client_id=client_id,
         created_at=now,

@@ -227,8 +227,12 @@ def plan_history(*, rng: random.Random, anchor: dt.datetime, orders: list[Order]
 
 def plan_current(*, rng: random.Random, now: dt.datetime, anchor: dt.datetime, calendar, policies: dict[str, tuple[int, int]],
                  orders: list[Order], lines: dict[int, list[OrderItem]], used: set[int]) -> list[Story]:  # fmt: skip
-    """Place the current tickets so each clock has used its chosen share of the running target when the demo loads."""
-    cut = anchor - dt.timedelta(minutes=5)
+    """Place the current tickets so each clock has used its chosen share of the running target when the demo loads.
+
+    They may open earlier today: placed before midnight, a demo loaded in the afternoon would find
+    every clock the morning's business hours further on.
+    """
+    cut = now - dt.timedelta(minutes=5)
     paid = [o for o in orders if o.paid_at and o.paid_amount > 0 and o.status not in REFUNDED and lines.get(o.pk) and o.pk not in used]
     stories = []
     for (status, priority, share), ticket_type in zip(CURRENT, CURRENT_TYPES, strict=True):

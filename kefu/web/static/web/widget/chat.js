@@ -650,6 +650,7 @@
     node.appendChild(bubble);
     var images = attachmentsElement(message.attachments);
     if (images) node.appendChild(images);
+    if (!own && message.choices && message.choices.length) node.appendChild(choicesElement(message.choices));
     var meta = document.createElement("div");
     meta.className = "kc-meta";
     var time = document.createElement("time");
@@ -663,6 +664,24 @@
     }
     node.appendChild(meta);
     return node;
+  }
+
+  /** The bot's 猜你想问: each question is a button that asks it. */
+  function choicesElement(choices) {
+    var box = document.createElement("div");
+    box.className = "kc-choices";
+    choices.forEach(function (question) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "kc-choice";
+      button.textContent = question;
+      button.addEventListener("click", function () {
+        if (!state.started) start();
+        sendMessage(String(question).slice(0, MAX_BODY), []);
+      });
+      box.appendChild(button);
+    });
+    return box;
   }
 
   function paintStatus(node, entry) {
