@@ -75,3 +75,55 @@ def test_worker_consumes_and_reports_its_heartbeat(tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def _processes_of(var_dir) -> list[int]:
+    """Return the pids of processes started with this KEFU_VAR_DIR (read from /proc)."""
+    found = []
+    marker = f"KEFU_VAR_DIR={var_dir}".encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as environ:
+                    if marker in environ.read().split(b"\0"):
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads processes from /proc")
+def test_kefu_up_stopped_by_sigterm_stops_its_worker_too(tmp_path):
+    """`kefu up` under a process manager: SIGTERM ends the server and the task worker it started."""
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kefu.settings", "KEFU_VAR_DIR": str(tmp_path)}
+    env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
+    up = subprocess.Popen([sys.executable, "-m", "kefu.cli", "up", "--no-demo", "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                assert up.poll() is None, "kefu up exited"
+                time.sleep(0.5)
+        assert len(_processes_of(tmp_path)) >= 2  # the server and its worker
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(timeout=30) != 0
+        for _ in range(40):
+            if not _processes_of(tmp_path):
+                break
+            time.sleep(0.25)
+        assert _processes_of(tmp_path) == []
+    finally:
+        for pid in _processes_of(tmp_path):
+            os.kill(pid, signal.SIGKILL)
+        if up.poll() is None:
+            up.kill()

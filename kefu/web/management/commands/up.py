@@ -32,6 +32,9 @@ class Command(BaseCommand):
             _("Customer chat: http://%(host)s:%(port)s/chat/demo-web/ (agents answer)   http://%(host)s:%(port)s/chat/demo-shop/ (the answer bot first)")
             % {"host": shown_host, "port": port}
         )
+        # A process manager stops us with SIGTERM: uvicorn shuts down gracefully, then raises the signal
+        # again, and Python's default handler would end the process before the worker is stopped below.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("serve", host=host, port=port)
         finally:
@@ -41,3 +44,7 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
