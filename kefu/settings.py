@@ -183,7 +183,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    # huey: a handler of its own, or `run_huey` adds one at INFO and every task is logged twice
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
 }
 
 # --- e-mail: printed to the console unless KEFU_EMAIL_HOST names an SMTP server ---------------

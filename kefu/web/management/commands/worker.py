@@ -19,6 +19,7 @@ class Command(BaseCommand):
 
         outbox_writer_enable()  # embedded setup: the server relays this worker's events
         threading.Thread(target=_assistant_warm, name="assistant-warm", daemon=True).start()
+        self.stdout.write(_("Task worker started: %(workers)s threads.") % {"workers": workers})
         call_command("run_huey", workers=workers, worker_type="thread")
 
 
