@@ -208,3 +208,19 @@ def test_conversation_status_teams_and_outcomes(loaded):
     linked = Conversation.objects.exclude(order=None)
     assert linked.count() > 100
     assert not linked.exclude(order__customer=F("customer")).exists()
+
+
+def test_open_conversations_carry_the_assistants_reading_and_raise_no_alerts(loaded):
+    from kefu.conversations.models import MessageInsight
+    from kefu.tickets.models import Notification
+
+    still_open = Conversation.objects.exclude(status="resolved")
+    assert still_open.exists()
+    for conversation in still_open:
+        last = conversation.messages.filter(sender_kind="customer").exclude(body="").order_by("-seq").first()
+        if last is None:
+            continue
+        insight = MessageInsight.objects.get(message=last)  # the workbench's 智能辅助 tab is not empty
+        assert conversation.emotion == insight.emotion and insight.suggestions
+    assert not MessageInsight.objects.filter(conversation__status="resolved").exists()
+    assert not Notification.objects.filter(kind="escalation").exists()  # past chats are read, not acted on

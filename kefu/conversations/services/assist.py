@@ -104,8 +104,12 @@ def _chosen_question(message: Message) -> str:
     return choices[index] if choices and 0 <= index < len(choices) else ""
 
 
-def message_analyse(*, message_id: int) -> MessageInsight | None:
-    """Read one customer message and act on it; idempotent (a message is read once)."""
+def message_analyse(*, message_id: int, act: bool = True) -> MessageInsight | None:
+    """Read one customer message and act on it; idempotent (a message is read once).
+
+    ``act=False`` only keeps the reading (the demo's past conversations): no escalation, no bot
+    turn, no events.
+    """
     from .bot import bot_turn
 
     message = Message.objects.select_related("conversation", "conversation__customer", "conversation__assignee").filter(pk=message_id).first()
@@ -158,11 +162,13 @@ def message_analyse(*, message_id: int) -> MessageInsight | None:
         latest = _is_latest(conversation, message)
         if latest:
             _conversation_reading_update(conversation, insight)
+        if latest and act:
             if _should_escalate(conversation, insight):
                 conversation_escalate(conversation, insight=insight)
             turn = bot_turn(conversation, message, insight=insight, hits=hits, suggestions=suggestions, knowledge=knowledge) if conversation.bot_active else ""
             conversation_publish(conversation, customer=turn == "handover")  # the customer sees who answers change
-        event_send_on_commit(AssistUpdated(conversation=conversation.pk, assist=assist_view(conversation)), groups=agent_groups(conversation))
+        if act:
+            event_send_on_commit(AssistUpdated(conversation=conversation.pk, assist=assist_view(conversation)), groups=agent_groups(conversation))
     return insight
 
 

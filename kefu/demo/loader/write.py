@@ -43,6 +43,8 @@ from .generate import CustomerSpec
 from .query import _demo_customers
 from .tickets import demo_tickets_delete
 
+READ_PER_CONVERSATION = 3  # customer messages of each open conversation the assistant reads at load
+
 
 def _say(stdout, text: str) -> None:
     if stdout is not None:
@@ -226,3 +228,16 @@ def _insert_conversations(specs, customers, orders, inboxes, teams, agents, stdo
     Message.objects.bulk_create(messages, batch_size=BATCH)
     resolved = sum(1 for c in conversations if c.status == ConversationStatus.RESOLVED)
     _say(stdout, f"历史会话 {len(conversations)} 个（已解决 {resolved} 个，消息 {len(messages)} 条）")
+    _read_open_conversations([c.pk for c in conversations if c.status != ConversationStatus.RESOLVED], stdout)
+
+
+def _read_open_conversations(conversation_ids: list[int], stdout) -> None:
+    """Give the open conversations the assistant's reading of their last customer messages, as live chat would have."""
+    from kefu.conversations.services.assist import message_analyse
+
+    read = 0
+    for conversation_id in conversation_ids:
+        last = Message.objects.filter(conversation_id=conversation_id, sender_kind=SenderKind.CUSTOMER).exclude(body="").order_by("-seq")
+        for message_id in list(last.values_list("pk", flat=True)[:READ_PER_CONVERSATION])[::-1]:  # oldest first: the trend builds up
+            read += message_analyse(message_id=message_id, act=False) is not None
+    _say(stdout, f"智能辅助已分析未结束会话的客户消息 {read} 条")
