@@ -456,6 +456,7 @@ def train_all(
     *,
     reviews: str | Path | None = None,
     intent_extra: Iterable[tuple[str, ...]] = (),
+    emotion_extra: Iterable[tuple[str, str]] = (),
     progress=None,
     log=print,
     only: Iterable[str] = ("emotion", "intent", "sentiment"),
@@ -477,8 +478,9 @@ def train_all(
     only = set(only)
     if "emotion" in only:
         emotion_rows = [(r["text"], r["label"]) for r in read_csv(EMOTION_EXAMPLES)]
-        log(f"emotion: {len(emotion_rows)} examples")
-        saved["emotion"] = train_emotion(emotion_rows).save(out / "emotion.npz")
+        extra_emotions = list(emotion_extra)
+        log(f"emotion: {len(emotion_rows)} shipped examples + {len(extra_emotions)} extra")
+        saved["emotion"] = train_emotion(emotion_rows + extra_emotions).save(out / "emotion.npz")
     if "intent" in only:
         extra = list(intent_extra)
         log(f"intent: {len(read_csv(INTENT_EXAMPLES))} shipped examples + {len(extra)} extra")

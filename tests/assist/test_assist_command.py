@@ -109,3 +109,27 @@ def test_eval_sentiment_holding_out_each_category(tmp_path):
     assert sorted(report["held_out_accuracy"]) == ["书籍", "手机", "水果"]
     with pytest.raises(CommandError):
         run("eval", "--task", "sentiment", "--data", str(data), "--cv-by", "brand")
+
+
+SHOP_SLANG = ["栓Q了，又没发货", "真的栓Q，客服不理人", "栓Q栓Q，第三次坏了", "我真是栓Q了你们", "又是这样，栓Q", "栓Q，退钱吧"] * 4
+
+
+def test_train_learns_a_shops_own_emotion_labels(tmp_path):
+    from kefu.assist.emotion import emotion
+    from kefu.assist.sentiment import load_model
+
+    extra = tmp_path / "our_chats.csv"
+    extra.write_text("text,label\n" + "".join(f"{text},angry\n" for text in SHOP_SLANG), encoding="utf-8")
+    out = run("train", "--out", str(tmp_path), "--only", "emotion", "--emotion-extra", str(extra))
+    assert f"+ {len(SHOP_SLANG)} extra" in out
+    before = dict(emotion("说真的，栓Q").probabilities)["angry"]
+    after = dict(emotion("说真的，栓Q", model=load_model(tmp_path / "emotion.npz")).probabilities)["angry"]
+    assert after > before + 0.2, (before, after)
+
+
+def test_bad_emotion_labels_stop_the_training_and_write_nothing(tmp_path):
+    extra = tmp_path / "our_chats.csv"
+    extra.write_text("text,label\n太慢了,anxious\n气死了,furious\n,angry\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="3, 4"):
+        run("train", "--out", str(tmp_path), "--only", "emotion", "--emotion-extra", str(extra))
+    assert not (tmp_path / "emotion.npz").exists()

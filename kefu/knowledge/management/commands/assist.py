@@ -1,6 +1,6 @@
 """`kefu assist train|eval|examples`: train Kefu's text models and evaluate them on any CSV.
 
-    kefu assist train [--out DIR] [--reviews REVIEWS.csv] [--intent-extra FILE.csv] [--only a,b]
+    kefu assist train [--out DIR] [--reviews REVIEWS.csv] [--intent-extra FILE.csv] [--emotion-extra FILE.csv] [--only a,b]
     kefu assist eval --task sentiment|emotion|intent|match|guard --data FILE.csv
                      [--map MAP.json] [--json] [--cv K | --cv-by COLUMN] [--limit N] [--seed S]
     kefu assist examples          rebuild data/emotion_examples.csv and intent_examples.csv
@@ -14,6 +14,7 @@ what it was trained on; without ``--cv`` the shipped model is used.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import sys
@@ -49,6 +50,12 @@ class Command(BaseCommand):
             help="CSV text,stage[,objection] added to the intent examples (stage may be a FAQ category)",
         )
         train.add_argument(
+            "--emotion-extra",
+            type=Path,
+            help="CSV text,label (angry, anxious, disappointed, neutral, satisfied) added to the emotion examples: "
+            "the shop's own labelled customer messages",
+        )
+        train.add_argument(
             "--only",
             help=f"comma-separated models to train (default: all of {','.join(MODELS)}; sentiment only with "
             "--reviews unless named here)",
@@ -82,6 +89,29 @@ class Command(BaseCommand):
         return self.evaluate(options)
 
     # -- train ---------------------------------------------------------------------------
+    def _emotion_extra(self, path: Path) -> list[tuple[str, str]]:
+        """Read a shop's labelled messages; any row without text or with a label Kefu does not know stops the training."""
+        from kefu.assist.emotion import EMOTIONS
+        from kefu.assist.training import read_csv
+
+        if not path.is_file():
+            raise CommandError(_("File not found: %(path)s") % {"path": path})
+        try:
+            table = read_csv(path)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise CommandError(_("Cannot read %(path)s as UTF-8 CSV: %(error)s") % {"path": path, "error": error}) from error
+        rows, bad = [], []
+        for line, row in enumerate(table, start=2):
+            text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip().lower()
+            if not text or label not in EMOTIONS:
+                bad.append(str(line))
+            rows.append((text, label))
+        if bad:
+            raise CommandError(
+                _("Lines %(lines)s need a text and one of the labels %(labels)s.") % {"lines": ", ".join(bad[:20]), "labels": ", ".join(EMOTIONS)}
+            )
+        return rows
+
     def train(self, options):
         from kefu.assist.training import MODELS_DIR, read_csv, train_all
 
@@ -97,6 +127,7 @@ class Command(BaseCommand):
                 (r.get("text") or "", r.get("stage") or r.get("label") or r.get("category") or "", r.get("objection") or "")
                 for r in read_csv(path)
             ]
+        emotion_extra = self._emotion_extra(options.get("emotion_extra")) if options.get("emotion_extra") else []
         only = {name.strip() for name in (options.get("only") or "").split(",") if name.strip()}
         unknown = only - set(MODELS)
         if unknown:
@@ -113,6 +144,7 @@ class Command(BaseCommand):
             out,
             reviews=reviews,
             intent_extra=extra,
+            emotion_extra=emotion_extra,
             progress=lambda it: _progress(it, desc="sentiment"),
             log=log,
             only=only,
