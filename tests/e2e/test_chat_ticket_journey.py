@@ -17,7 +17,13 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import kefu, live_var_dir, screenshot, sign_in, zh
-from tests.e2e.test_aftersales_journey import api, rma_step, status_is
+from tests.e2e.test_aftersales_journey import (
+    api,
+    drone_return_inspected,
+    refund_over_paid_refused_then_partial_waits,
+    status_is,
+    supervisor_approves_the_refund,
+)
 
 CUSTOMER = {"name": "欧阳女士", "phone": "13700005432"}  # no e-mail: the chat is her only channel
 ORDER_NUMBER = "E2ECHAT2026112300002"
@@ -162,57 +168,13 @@ def test_a_damaged_parcel_from_the_chat_to_the_closed_ticket(live_url, browser, 
     workbench_page.close()
 
     # 4. The return: requested for the drone, approved, sent back with its tracking number, received, inspected.
-    agent.locator("#money details.tk-more summary").click()
-    agent.select_option("#money select[name=kind]", "return")
-    agent.locator("#money label.row", has_text="翼龙F40 航拍无人机").locator("input[type=number]").fill("1")
-    agent.fill("#money form[action$='/returns/'] input[name=reason]", "运输损坏，买家申请退货")
-    agent.locator("#money form[action$='/returns/'] button[type=submit]").click()
-    rma = agent.locator("[data-rma]")
-    expect(rma).to_have_attribute("data-rma-status", "requested")
-    rma_step(agent, "approve")
-    expect(rma).to_have_attribute("data-rma-status", "approved")
-    agent.fill("[data-rma] input[name=carrier]", "顺丰速运")
-    agent.fill("[data-rma] input[name=tracking_number]", "SF1400000077")
-    rma_step(agent, "ship_back")
-    expect(rma).to_have_attribute("data-rma-status", "in_transit")
-    expect(rma).to_contain_text("SF1400000077")
-    rma_step(agent, "receive")
-    expect(rma).to_have_attribute("data-rma-status", "received")
-    agent.select_option("[data-rma] select[name=passed]", "yes")
-    agent.fill("[data-rma] input[name=note]", "外箱压扁，桨叶断裂两片，机身划痕，确认运输损坏")
-    rma_step(agent, "inspect")
-    expect(rma).to_have_attribute("data-rma-status", "inspected")
+    rma = drone_return_inspected(agent, "SF1400000077")
 
     # 5. A refund above what was paid is refused with a clear message and changes nothing ...
-    agent.select_option("[data-rma] select[name=resolution]", "partial_refund")
-    agent.fill("[data-rma] input[name=refund_amount]", "1000.00")
-    rma_step(agent, "complete")
-    refusal = agent.locator(".messages .error")
-    expect(refusal).to_contain_text("1000.00")
-    expect(refusal).to_contain_text("899.00")
-    expect(rma).to_have_attribute("data-rma-status", "inspected")
-    expect(agent.locator("tr[data-refund]")).to_have_count(0)
-    screenshot(agent, "chat-ticket-4-refund-refused")
-    # ... and a partial refund within it, above the agents' ¥200 limit, waits for the supervisor.
-    agent.select_option("[data-rma] select[name=resolution]", "partial_refund")
-    agent.fill("[data-rma] input[name=refund_amount]", "300.00")
-    rma_step(agent, "complete")
-    expect(rma).to_have_attribute("data-rma-status", "completed")
-    refund_row = agent.locator("tr[data-refund]")
-    expect(refund_row).to_have_count(1)
-    expect(refund_row).to_contain_text("300.00")
-    expect(refund_row.locator("button")).to_have_count(0)  # an agent cannot approve it
-    screenshot(agent, "chat-ticket-5-refund-waiting")
+    refund_over_paid_refused_then_partial_waits(agent, rma, refused_shot="chat-ticket-4-refund-refused", waiting_shot="chat-ticket-5-refund-waiting")
 
     # 6. The supervisor approves the refund; a partial refund leaves the order delivered.
-    supervisor_context, supervisor = sign_in(browser, live_url, "wang")
-    supervisor.goto(ticket_url)
-    supervisor.locator("tr[data-refund] form[action$='/approve/'] button").click()
-    expect(supervisor.locator("tr[data-refund]")).to_contain_text("王主管")
-    expect(supervisor.locator("tr[data-refund] button")).to_have_count(0)
-    refunds = api(live_url, token, "GET", f"/api/v1/refunds?order_id={order['id']}")["items"]
-    assert [(refund["amount"], refund["status"]) for refund in refunds] == [("300.00", "issued")]
-    assert api(live_url, token, "GET", f"/api/v1/orders/{order['id']}")["status"] == "delivered"
+    supervisor_context, _supervisor = supervisor_approves_the_refund(browser, live_url, ticket_url, token, order)
     supervisor_context.close()
 
     # 7. The agent resolves the ticket: the follow-up visit is due three days later, not before.
